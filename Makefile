@@ -1,0 +1,29 @@
+# Two entry points for a fresh machine: `make demo` and `make test` (CI runs the latter).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SQL_PATHS := models macros tests/dbt
+
+.PHONY: demo test lint install clean
+
+$(BIN)/omni: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/omni
+
+demo: install
+	$(BIN)/omni demo
+
+lint: install
+	$(BIN)/ruff check loaders tests bench
+	$(BIN)/ruff format --check loaders tests bench
+	$(BIN)/sqlfluff lint $(SQL_PATHS)
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs warehouse inbox

@@ -1,0 +1,214 @@
+"""`omni`: the command line. Thin on purpose: it parses arguments and calls the package.
+
+Exit codes scripts can rely on: 0 success; 1 a file was refused or failed, or dbt failed;
+2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from loaders import report
+from loaders.folder import list_contract_files
+from loaders.landing import FileResult
+from loaders.pipeline import dbt_build, load_folder
+from loaders.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+console = Console()
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=console,
+        transient=False,
+    )
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.generator import GeneratorOptions, generate
+
+    out = args.out or settings.inbox
+    out.mkdir(parents=True, exist_ok=True)
+    options = GeneratorOptions(
+        customers=args.customers,
+        days=args.days,
+        instances=args.instances,
+        end_date=args.end_date,
+        seed=args.seed,
+        orders=args.orders,
+        cp1252_share=args.cp1252_share,
+        shuffle_headers=args.shuffle_headers,
+        extra_customer_columns=args.extra_customer_columns,
+        malformed_share=args.malformed_share,
+        gzip=args.gzip,
+    )
+    with _progress() as progress:
+        task = progress.add_task("generating", total=4 * args.days * args.instances, current="")
+        summary = generate(
+            out,
+            options,
+            on_file=lambda f: progress.update(task, advance=1, current=f.path.name),
+        )
+    console.print(f"Wrote {len(summary.files)} files to {out}")
+    return EXIT_OK
+
+
+def _load(folder: Path, settings: Settings) -> list[FileResult]:
+    listing = list_contract_files(folder)
+    for why in listing.ignored:
+        console.print(f"[yellow]ignored[/] {why}")
+    with _progress() as progress:
+        task = progress.add_task("loading", total=len(listing.files), current="")
+
+        def advance(path: Path, result: FileResult) -> None:
+            progress.update(task, advance=1, current=f"{path.name}: {result.status.value}")
+
+        results = load_folder(settings, listing, advance)
+    console.print(report.kind_totals_table(results))
+    console.print(f"Files: {report.status_counts(results) or 'none'}")
+    for problem in report.file_problems(results):
+        console.print(f"[red]{problem}[/]")
+    return results
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    folder = args.folder or settings.inbox
+    if not folder.is_dir():
+        console.print(f"[red]{folder} is not a folder[/]")
+        return EXIT_FAILED
+    results = _load(folder, settings)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    return EXIT_OK if dbt_build(settings, args.as_of) else EXIT_FAILED
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    loaded = cmd_load(args, settings)
+    built = cmd_build(args, settings)
+    return max(loaded, built)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.warehouse.exists():
+        console.print(f"No warehouse at {settings.warehouse} yet: run `omni load` first.")
+        return EXIT_FAILED
+    with closing(duckdb.connect(str(settings.warehouse), read_only=True)) as con:
+        report.print_all(
+            console,
+            report.manifest_table(con),
+            report.rejects_table(con),
+            report.gaps_table(con),
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Generate a sample inbox, land it, build, and show what came out."""
+    args.out = settings.inbox
+    generated = cmd_generate(args, settings)
+    results = _load(settings.inbox, settings)
+    built = cmd_build(args, settings)
+    if built == EXIT_OK:
+        with closing(duckdb.connect(str(settings.warehouse), read_only=True)) as con:
+            console.print(report.staging_counts_table(con))
+    console.print(f"Warehouse: {settings.warehouse}")
+    refused = any(not r.ok for r in results)
+    return max(generated, built, EXIT_FAILED if refused else EXIT_OK)
+
+
+def _add_generate_options(parser: argparse.ArgumentParser, demo: bool) -> None:
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--instances", type=int, default=2 if demo else 1)
+    parser.add_argument(
+        "--orders",
+        type=int,
+        default=None,
+        help="approximate orders per instance (default: 3 per customer)",
+    )
+    parser.add_argument(
+        "--end-date",
+        type=_iso_date,
+        default=date.today() - timedelta(days=1),
+        help="last file date (default: yesterday)",
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cp1252-share", type=float, default=0.1 if demo else 0.0)
+    parser.add_argument("--shuffle-headers", action="store_true", default=demo)
+    parser.add_argument("--extra-customer-columns", action="store_true", default=demo)
+    parser.add_argument("--malformed-share", type=float, default=0.002 if demo else 0.0)
+    parser.add_argument("--gzip", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omni", description="Omnichannel customer analytics: load ICOMMKT files, build KPIs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write sample ICOMMKT daily files")
+    generate.add_argument("--out", type=Path, help="folder (default: the inbox)")
+    _add_generate_options(generate, demo=False)
+    generate.set_defaults(handler=cmd_generate)
+
+    for name, handler, help_text in (
+        ("load", cmd_load, "land every contract file of a folder"),
+        ("run", cmd_run, "load, then build"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("folder", type=Path, nargs="?", help="default: the inbox")
+        if name == "run":
+            command.add_argument("--as-of", type=_iso_date)
+        command.set_defaults(handler=handler)
+
+    build = commands.add_parser("build", help="dbt build of every model and test")
+    build.add_argument("--as-of", type=_iso_date, help="rebuild as of this date (YYYY-MM-DD)")
+    build.set_defaults(handler=cmd_build)
+
+    status = commands.add_parser("status", help="manifest, rejects and gaps")
+    status.set_defaults(handler=cmd_status)
+
+    demo = commands.add_parser("demo", help="generate sample data, load it, build, summarise")
+    _add_generate_options(demo, demo=True)
+    demo.add_argument("--as-of", type=_iso_date)
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args, load_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Where things live: project folder, warehouse file, inbox. Environment variables win.
+
+The CLI resolves every path to an absolute one before calling dbt, so `profiles.yml` and the
+loader always agree on the warehouse whatever the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    warehouse: Path
+    inbox: Path
+    memory_limit: str
+
+    @property
+    def temp_directory(self) -> Path:
+        return self.warehouse.parent / f"{self.warehouse.stem}.tmp"
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Variables `profiles.yml` reads, so dbt opens the same file the loader wrote."""
+        return {
+            "OMNI_WAREHOUSE": str(self.warehouse),
+            "OMNI_TEMP_DIRECTORY": str(self.temp_directory),
+            "OMNI_MEMORY_LIMIT": self.memory_limit,
+        }
+
+
+def load_settings() -> Settings:
+    project_dir = Path(os.environ.get("OMNI_PROJECT_DIR", PACKAGE_PARENT)).resolve()
+    warehouse = Path(os.environ.get("OMNI_WAREHOUSE", project_dir / "warehouse" / "omni.duckdb"))
+    inbox = Path(os.environ.get("OMNI_INBOX", project_dir / "inbox"))
+    return Settings(
+        project_dir=project_dir,
+        warehouse=_absolute(warehouse, project_dir),
+        inbox=_absolute(inbox, project_dir),
+        memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "8GB"),
+    )
+
+
+def _absolute(path: Path, project_dir: Path) -> Path:
+    """Relative paths in variables are taken from the working directory, like any CLI path."""
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
