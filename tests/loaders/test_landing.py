@@ -25,8 +25,7 @@ def order_row(
     promo: str = "VERANO10",
 ) -> str:
     return (
-        f"{number}|BA01|{user}|{order_date}|2|1|{amount}|82.64|0|0|"
-        f"CREDIT_CARD|PICKUP|{promo}|S1|"
+        f"{number}|BA01|{user}|{order_date}|2|1|{amount}|82.64|0|0|CREDIT_CARD|PICKUP|{promo}|S1|"
     )
 
 

@@ -1,0 +1,106 @@
+"""The README's main command, run as a user would, in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW_TABLES = ("customers", "orders", "order_lines", "order_line_categories", "rejected_rows")
+SMALL_DEMO = ["--customers", "300", "--days", "12", "--end-date", "2026-06-30"]
+
+
+def omni(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "loaders.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            table: con.execute(
+                f"select * exclude (load_id) from raw.{table} order by all"
+            ).fetchall()
+            for table in RAW_TABLES
+        }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[dict[str, str], Path, Path, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("demo")
+    env = {
+        **os.environ,
+        "OMNI_WAREHOUSE": str(folder / "omni.duckdb"),
+        "OMNI_INBOX": str(folder / "inbox"),
+        "COLUMNS": "200",
+    }
+    completed = omni(env, "demo", *SMALL_DEMO)
+    return env, folder / "omni.duckdb", folder / "inbox", completed
+
+
+@pytest.mark.slow
+def test_demo_loads_builds_and_summarises(demo):
+    _, warehouse, inbox, completed = demo
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for expected in (
+        "Load summary",
+        "ORDERSDETAILCATEGORIES",
+        "rows rejected",
+        "stg_icommkt__orders",
+        "stg_icommkt__customers",
+    ):
+        assert expected in completed.stdout
+    files = list(inbox.iterdir())
+    assert len(files) == 4 * 12 * 2  # 4 kinds x 12 days x the demo's 2 instances
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raw_keys = con.execute(
+            "select count(distinct (instance_id, store_code, order_number)) from raw.orders"
+        ).fetchone()[0]
+        staged = con.execute("select count(*) from staging.stg_icommkt__orders").fetchone()[0]
+        rejected = con.execute("select count(*) from raw.rejected_rows").fetchone()[0]
+    assert staged == raw_keys > 0  # one row per order key
+    assert rejected > 0  # the demo injects malformed rows, and they are kept with a reason
+
+
+@pytest.mark.slow
+def test_loading_the_same_folder_twice_changes_nothing(demo):
+    env, warehouse, inbox, _ = demo
+    before = snapshot(warehouse)
+    completed = omni(env, "load", str(inbox))
+    assert completed.returncode == 0, completed.stdout
+    assert f"{len(list(inbox.iterdir()))} unchanged" in completed.stdout
+    assert snapshot(warehouse) == before
+
+
+@pytest.mark.slow
+def test_a_changed_file_replaces_exactly_its_rows(demo):
+    env, warehouse, inbox, _ = demo
+    target = sorted(inbox.glob("ICOMMKT_ORDERS_AR_*"))[5]
+    before = snapshot(warehouse)["orders"]
+    lines = target.read_bytes().splitlines(keepends=True)
+    assert len(lines) > 2, "the chosen day should hold orders"
+    target.write_bytes(b"".join(lines[:-1]))  # the retailer re-sends the day without its last row
+
+    completed = omni(env, "load", str(inbox))
+    assert completed.returncode == 0, completed.stdout
+    assert "1 replaced" in completed.stdout
+    after = snapshot(warehouse)["orders"]
+    file_name_at = 17  # position of file_name in raw.orders without load_id
+    untouched_before = [r for r in before if r[file_name_at] != target.name]
+    untouched_after = [r for r in after if r[file_name_at] != target.name]
+    assert untouched_after == untouched_before
+    changed_before = [r for r in before if r[file_name_at] == target.name]
+    changed_after = [r for r in after if r[file_name_at] == target.name]
+    last_line = len(lines)
+    assert changed_after == [r for r in changed_before if r[file_name_at + 1] != last_line]
