@@ -25,7 +25,7 @@ from rich.progress import (
 from loaders import report
 from loaders.folder import list_contract_files
 from loaders.landing import FileResult
-from loaders.pipeline import dbt_build, load_folder
+from loaders.pipeline import dbt_build, dbt_results_summary, load_folder
 from loaders.settings import Settings, load_settings
 
 EXIT_OK = 0
@@ -108,8 +108,12 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
-def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    return EXIT_OK if dbt_build(settings, args.as_of) else EXIT_FAILED
+def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
+    built = dbt_build(settings, args.as_of, quiet=quiet)
+    console.print(
+        f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
+    )
+    return EXIT_OK if built else EXIT_FAILED
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,7 +141,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     args.out = settings.inbox
     generated = cmd_generate(args, settings)
     results = _load(settings.inbox, settings)
-    built = cmd_build(args, settings)
+    built = cmd_build(args, settings, quiet=True)
     if built == EXIT_OK:
         with closing(duckdb.connect(str(settings.warehouse), read_only=True)) as con:
             console.print(report.staging_counts_table(con))

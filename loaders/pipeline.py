@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from datetime import date
@@ -34,16 +37,24 @@ def load_folder(
 
 
 def dbt_build(
-    settings: Settings, as_of: date | None = None, extra_args: list[str] | None = None
+    settings: Settings,
+    as_of: date | None = None,
+    extra_args: list[str] | None = None,
+    quiet: bool = False,
 ) -> bool:
-    """Run `dbt build` in-process against the settings' warehouse; True when it succeeded."""
-    from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
+    """Run `dbt build` against the settings' warehouse; True when it succeeded.
 
-    os.environ.update(settings.dbt_environment())
+    dbt runs in a child process: in-process, dbt-duckdb keeps its connection open after the
+    build, which would lock the warehouse for the rest of this process.
+    """
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with closing(connect(settings.warehouse, settings.memory_limit)):
         pass  # the raw layer must exist before dbt's sources are read
     args = [
+        sys.executable,
+        "-c",
+        "import sys; from dbt.cli.main import cli; sys.exit(cli())",
+        *(["--quiet"] if quiet else []),
         "build",
         "--project-dir",
         str(settings.project_dir),
@@ -52,5 +63,19 @@ def dbt_build(
     ]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
-    result = dbtRunner().invoke(args + (extra_args or []))
-    return bool(result.success)
+    completed = subprocess.run(
+        args + (extra_args or []),
+        cwd=settings.project_dir,
+        env={**os.environ, **settings.dbt_environment()},
+        check=False,
+    )
+    return completed.returncode == 0
+
+
+def dbt_results_summary(settings: Settings) -> str:
+    """'PASS=128 WARN=0 ERROR=0 …' from the last dbt run's results file."""
+    results = json.loads((settings.project_dir / "target" / "run_results.json").read_text())
+    statuses = Counter(result["status"] for result in results["results"])
+    elapsed = results.get("elapsed_time", 0.0)
+    counted = " ".join(f"{status.upper()}={n}" for status, n in sorted(statuses.items()))
+    return f"{counted} in {elapsed:.1f} s"

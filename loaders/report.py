@@ -30,8 +30,8 @@ def kind_totals_table(results: list[FileResult]) -> Table:
         row[2] += result.rows_loaded
         row[3] += result.rows_rejected
         row[4] += result.status in (FileStatus.REJECTED, FileStatus.FAILED)
-    table = Table(title="Load summary")
-    for header in ("kind", "files", "rows read", "rows loaded", "rows rejected", "files refused"):
+    table = Table(title="Load summary (rows per file kind)")
+    for header in ("kind", "files", "read", "loaded", "rejected", "refused files"):
         table.add_column(header, justify="left" if header == "kind" else "right")
     for kind in KIND_ORDER:
         if kind.value in totals:

@@ -56,7 +56,7 @@ def test_demo_loads_builds_and_summarises(demo):
     for expected in (
         "Load summary",
         "ORDERSDETAILCATEGORIES",
-        "rows rejected",
+        "rejected",
         "stg_icommkt__orders",
         "stg_icommkt__customers",
     ):

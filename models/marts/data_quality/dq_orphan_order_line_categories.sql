@@ -1,0 +1,68 @@
+with
+
+stg_icommkt__order_line_categories as (
+
+    select
+        order_line_category_key,
+        order_key,
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        source_file_name,
+        source_line_number,
+        source_file_date
+    from {{ ref('stg_icommkt__order_line_categories') }}
+
+),
+
+stg_icommkt__order_lines as (
+
+    select
+        order_key,
+        sku
+    from {{ ref('stg_icommkt__order_lines') }}
+
+),
+
+-- one row per (order, Sku) that has at least one line
+order_skus as (
+
+    select distinct
+        order_key,
+        sku
+    from stg_icommkt__order_lines
+
+),
+
+final as (
+
+    select
+        -- ids
+        stg_icommkt__order_line_categories.order_line_category_key,
+        stg_icommkt__order_line_categories.order_key,
+        stg_icommkt__order_line_categories.instance_id,
+        stg_icommkt__order_line_categories.store_code,
+        stg_icommkt__order_line_categories.order_number,
+        stg_icommkt__order_line_categories.sku,
+
+        -- strings
+        stg_icommkt__order_line_categories.category,
+        stg_icommkt__order_line_categories.source_file_name,
+
+        -- numerics
+        stg_icommkt__order_line_categories.source_line_number,
+
+        -- dates
+        stg_icommkt__order_line_categories.source_file_date
+    from stg_icommkt__order_line_categories
+    left join order_skus
+        on
+            stg_icommkt__order_line_categories.order_key = order_skus.order_key
+            and stg_icommkt__order_line_categories.sku = order_skus.sku
+    where order_skus.order_key is null
+
+)
+
+select * from final

@@ -1,0 +1,91 @@
+with
+
+order_line_categories as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from {{ source('icommkt', 'order_line_categories') }}
+
+),
+
+-- every category row of one order's batch shares rank 1 when that batch is its latest
+order_line_categories_batches as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        line_number,
+        load_id,
+        rank() over (
+            partition by instance_id, store_code, order_number
+            order by file_date desc, file_name desc
+        ) as batch_rank
+    from order_line_categories
+
+),
+
+-- one file per order, so file date, name and load are constant within each group
+latest_batch_categories as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        load_id,
+        min(line_number) as line_number
+    from order_line_categories_batches
+    where batch_rank = 1
+    group by
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        load_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ surrogate_key(['instance_id', 'store_code', 'order_number', 'sku', 'category']) }}
+            as order_line_category_key,
+        {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }} as order_key,
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+
+        -- strings
+        category,
+
+        -- lineage
+        file_date as source_file_date,
+        file_name as source_file_name,
+        line_number as source_line_number,
+        load_id as source_load_id
+    from latest_batch_categories
+
+)
+
+select * from final

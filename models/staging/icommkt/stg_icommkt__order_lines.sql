@@ -1,0 +1,103 @@
+with
+
+order_lines as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        product_name,
+        brand,
+        seller_code,
+        quantity,
+        unit_price,
+        line_amount,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from {{ source('icommkt', 'order_lines') }}
+
+),
+
+-- every line of one order's batch shares rank 1 when that batch is its latest
+order_lines_batches as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        product_name,
+        brand,
+        seller_code,
+        quantity,
+        unit_price,
+        line_amount,
+        file_date,
+        file_name,
+        line_number,
+        load_id,
+        rank() over (
+            partition by instance_id, store_code, order_number
+            order by file_date desc, file_name desc
+        ) as batch_rank
+    from order_lines
+
+),
+
+latest_batch_lines as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        product_name,
+        brand,
+        seller_code,
+        quantity,
+        unit_price,
+        line_amount,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from order_lines_batches
+    where batch_rank = 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ surrogate_key(['instance_id', 'store_code', 'order_number', 'line_number']) }}
+            as order_line_key,
+        {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }} as order_key,
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+
+        -- strings
+        product_name,
+        brand,
+        seller_code,
+
+        -- numerics
+        quantity,
+        unit_price,
+        line_amount,
+
+        -- lineage
+        file_date as source_file_date,
+        file_name as source_file_name,
+        line_number as source_line_number,
+        load_id as source_load_id
+    from latest_batch_lines
+
+)
+
+select * from final

@@ -1,0 +1,130 @@
+with
+
+orders as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        user_id,
+        payment_methods,
+        shipping_method,
+        promo_codes,
+        seller_code,
+        channel,
+        total_items,
+        total_products,
+        total_amount,
+        items_amount,
+        discounts_amount,
+        shipping_amount,
+        date,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from {{ source('icommkt', 'orders') }}
+
+),
+
+-- latest batch first, then the last row of its file
+orders_versions as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        user_id,
+        payment_methods,
+        shipping_method,
+        promo_codes,
+        seller_code,
+        channel,
+        total_items,
+        total_products,
+        total_amount,
+        items_amount,
+        discounts_amount,
+        shipping_amount,
+        date,
+        file_date,
+        file_name,
+        line_number,
+        load_id,
+        row_number() over (
+            partition by instance_id, store_code, order_number
+            order by file_date desc, file_name desc, line_number desc
+        ) as version_rank
+    from orders
+
+),
+
+latest_orders as (
+
+    select
+        instance_id,
+        store_code,
+        order_number,
+        user_id,
+        payment_methods,
+        shipping_method,
+        promo_codes,
+        seller_code,
+        channel,
+        total_items,
+        total_products,
+        total_amount,
+        items_amount,
+        discounts_amount,
+        shipping_amount,
+        date,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from orders_versions
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }} as order_key,
+        instance_id,
+        store_code,
+        order_number,
+        user_id,
+
+        -- strings
+        payment_methods,
+        shipping_method,
+        promo_codes,
+        seller_code,
+        channel,
+
+        -- numerics
+        total_items,
+        total_products,
+        total_amount,
+        items_amount,
+        discounts_amount,
+        shipping_amount,
+
+        -- booleans
+        total_amount < 0 as is_return,
+
+        -- dates
+        date as order_date,
+
+        -- lineage
+        file_date as source_file_date,
+        file_name as source_file_name,
+        line_number as source_line_number,
+        load_id as source_load_id
+    from latest_orders
+
+)
+
+select * from final
