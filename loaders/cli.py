@@ -30,6 +30,7 @@ from loaders.settings import Settings, load_settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 console = Console()
 
 
@@ -72,11 +73,15 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     )
     with _progress() as progress:
         task = progress.add_task("generating", total=4 * args.days * args.instances, current="")
-        summary = generate(
-            out,
-            options,
-            on_file=lambda f: progress.update(task, advance=1, current=f.path.name),
-        )
+        try:
+            summary = generate(
+                out,
+                options,
+                on_file=lambda f: progress.update(task, advance=1, current=f.path.name),
+            )
+        except ValueError as exc:
+            console.print(f"[red]omni generate: {exc}[/]")
+            return EXIT_USAGE
     console.print(f"Wrote {len(summary.files)} files to {out}")
     return EXIT_OK
 

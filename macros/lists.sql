@@ -1,0 +1,31 @@
+{#-
+    List helpers. Lists are DuckDB `varchar[]` (Spark `array<string>`), sorted, distinct, without
+    empty strings or NULLs (SPEC §3.2).
+
+    split_to_list: a comma-separated text as a clean list.
+        {{ split_to_list('promo_codes') }}     -- 'BLACK, VERANO10,' -> ['BLACK', 'VERANO10']
+    renders (DuckDB)
+        list_sort(list_distinct(list_filter(
+            list_transform(string_split(coalesce(promo_codes, ''), ','), lambda v: trim(v)),
+            lambda v: v <> '')))
+
+    clean_list: sort, dedupe and drop empties of an existing list expression.
+-#}
+{% macro split_to_list(column, separator=',') -%}
+    {{ return(adapter.dispatch('split_to_list', 'omnichannel')(column, separator)) }}
+{%- endmacro %}
+
+{% macro default__split_to_list(column, separator) -%}
+    {{ clean_list(
+        "list_transform(string_split(coalesce(" ~ column ~ ", ''), '" ~ separator
+        ~ "'), lambda v: trim(v))"
+    ) }}
+{%- endmacro %}
+
+{% macro clean_list(list_expression) -%}
+    {{ return(adapter.dispatch('clean_list', 'omnichannel')(list_expression)) }}
+{%- endmacro %}
+
+{% macro default__clean_list(list_expression) -%}
+    list_sort(list_distinct(list_filter({{ list_expression }}, lambda v: v <> '')))
+{%- endmacro %}

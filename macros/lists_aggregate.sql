@@ -1,0 +1,81 @@
+{#-
+    Aggregates that build lists, one implementation per engine.
+
+    unnest_list: select-list fragment, one row per element of a list column.
+        select order_key, {{ unnest_list('promo_codes') }} as promo_code from orders
+    aggregate_clean_list: aggregate of a scalar into a sorted, distinct list without empties.
+        {{ aggregate_clean_list('brand') }}            -- ['Adidas', 'Nike']
+    aggregate_flat_clean_list: the same over a list column (lists are concatenated first).
+        {{ aggregate_flat_clean_list('payment_methods') }}
+    aggregate_value_ages: a list of (value, age_days) structs of the rows meeting `condition`,
+    filtered per window later by
+    values_within(…): the distinct values bought less than `days` days before as_of_date.
+-#}
+{% macro unnest_list(list_expression) -%}
+    {{ return(adapter.dispatch('unnest_list', 'omnichannel')(list_expression)) }}
+{%- endmacro %}
+
+{% macro default__unnest_list(list_expression) -%}
+    unnest({{ list_expression }})
+{%- endmacro %}
+
+{% macro aggregate_clean_list(expression) -%}
+    {{ return(adapter.dispatch('aggregate_clean_list', 'omnichannel')(expression)) }}
+{%- endmacro %}
+
+{% macro default__aggregate_clean_list(expression) -%}
+    {{ clean_list('list(' ~ expression ~ ')') }}
+{%- endmacro %}
+
+{% macro aggregate_flat_clean_list(list_expression) -%}
+    {{ return(adapter.dispatch('aggregate_flat_clean_list', 'omnichannel')(list_expression)) }}
+{%- endmacro %}
+
+{% macro default__aggregate_flat_clean_list(list_expression) -%}
+    {{ clean_list('flatten(list(' ~ list_expression ~ '))') }}
+{%- endmacro %}
+
+{% macro aggregate_value_ages(value, age_days, condition) -%}
+    {{ return(adapter.dispatch('aggregate_value_ages', 'omnichannel')(value, age_days, condition)) }}
+{%- endmacro %}
+
+{% macro default__aggregate_value_ages(value, age_days, condition) -%}
+    list(struct_pack(value := {{ value }}, age_days := {{ age_days }})) filter (where {{ condition }})
+{%- endmacro %}
+
+{% macro values_within(value_ages, days) -%}
+    {{ return(adapter.dispatch('values_within', 'omnichannel')(value_ages, days)) }}
+{%- endmacro %}
+
+{% macro default__values_within(value_ages, days) -%}
+    {%- if days is none -%}
+        {%- set kept = value_ages -%}
+    {%- else -%}
+        {%- set kept = 'list_filter(' ~ value_ages ~ ', lambda x: x.age_days < ' ~ days ~ ')' -%}
+    {%- endif -%}
+    list_sort(list_transform(coalesce({{ kept }}, []), lambda x: x.value))
+{%- endmacro %}
+
+{% macro empty_list() -%}
+    {{ return(adapter.dispatch('empty_list', 'omnichannel')()) }}
+{%- endmacro %}
+
+{% macro default__empty_list() -%}
+    cast([] as {{ dbt.type_string() }}[])
+{%- endmacro %}
+
+{% macro concat_lists(first_list, second_list) -%}
+    {{ return(adapter.dispatch('concat_lists', 'omnichannel')(first_list, second_list)) }}
+{%- endmacro %}
+
+{% macro default__concat_lists(first_list, second_list) -%}
+    list_concat({{ first_list }}, {{ second_list }})
+{%- endmacro %}
+
+{% macro list_size(list_expression) -%}
+    {{ return(adapter.dispatch('list_size', 'omnichannel')(list_expression)) }}
+{%- endmacro %}
+
+{% macro default__list_size(list_expression) -%}
+    len({{ list_expression }})
+{%- endmacro %}

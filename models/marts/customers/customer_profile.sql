@@ -1,0 +1,318 @@
+{#-
+    The omnichannel customer profile (SPEC §3): one row per (instance, normalised email), with
+    the customer's attributes and every ICOMMKT_* indicator as of `as_of_date`. Windowed columns
+    are generated from the `kpi_windows` var (see macros/kpi_windows.sql).
+-#}
+with
+
+int_customers_consolidated as (
+
+    select
+        customer_key,
+        instance_id,
+        email,
+        user_ids,
+        first_name,
+        last_name,
+        gender,
+        phone,
+        city,
+        country,
+        extra_attributes,
+        opt_in,
+        birth_date
+    from {{ ref('int_customers_consolidated') }}
+
+),
+
+int_customer_window_metrics as (
+
+    select
+        customer_key,
+        window_name,
+        items,
+        order_value,
+        purchases,
+        last_purchase_age_days,
+        first_purchase_age_days,
+        purchase_days,
+        return_orders,
+        returned_value,
+        first_purchase_date,
+        last_purchase_date
+    from {{ ref('int_customer_window_metrics') }}
+
+),
+
+int_customer_rfm_scored as (
+
+    select
+        customer_key,
+        window_name,
+        rfm,
+        recency_score,
+        frequency_score,
+        monetary_score
+    from {{ ref('int_customer_rfm_scored') }}
+
+),
+
+int_customer_values_last_bought as (
+
+    select
+        customer_key,
+        value_family,
+        family_value,
+        last_bought_age_days,
+        purchases_with_value
+    from {{ ref('int_customer_values_last_bought') }}
+
+),
+
+int_customer_last_purchase as (
+
+    select
+        customer_key,
+        payment_methods,
+        shipping_methods,
+        items,
+        brands,
+        categories,
+        sellers,
+        stores,
+        promo_codes,
+        last_purchase_amount
+    from {{ ref('int_customer_last_purchase') }}
+
+),
+
+int_as_of_date as (
+
+    select as_of_date
+    from {{ ref('int_as_of_date') }}
+
+),
+
+rfm_segments as (
+
+    select
+        recency_score,
+        frequency_score,
+        monetary_score,
+        rfm_group,
+        rfm_segment
+    from {{ ref('rfm_segments') }}
+
+),
+
+window_kpis as (
+
+    select
+        customer_key,
+        {% for window in kpi_windows() %}
+        {{ pivot_window('items', window, default=0) }} as {{ kpi_column('Items', window) }},
+        {{ pivot_window('purchases', window, default=0) }}
+            as {{ kpi_column('Purchases', window) }},
+        {{ pivot_window('order_value', window, default=0) }}
+            as {{ kpi_column('Value', window) }},
+        {{ pivot_window(
+            'case when purchases > 0 then '
+            ~ exact_ratio('order_value', 'purchases', 2) ~ ' end',
+            window
+        ) }} as {{ kpi_column('Average_Value', window) }},
+        {% endfor %}
+        {{ pivot_window('first_purchase_date', {'name': 'Total'}) }} as first_purchase_date,
+        {{ pivot_window('last_purchase_date', {'name': 'Total'}) }} as last_purchase_date,
+        {{ pivot_window('first_purchase_age_days', {'name': 'Total'}) }}
+            as first_purchase_age_days,
+        {{ pivot_window('last_purchase_age_days', {'name': 'Total'}) }}
+            as last_purchase_age_days,
+        {{ pivot_window('purchase_days', {'name': 'Total'}, default=0) }} as purchase_days,
+        {{ pivot_window('return_orders', {'name': 'Total'}, default=0) }} as total_returns,
+        {{ pivot_window('returned_value', {'name': 'Total'}, default=0) }}
+            as total_returned_value
+    from int_customer_window_metrics
+    group by customer_key
+
+),
+
+window_rfm as (
+
+    select
+        customer_key,
+        {% for window in kpi_windows() %}
+        {{ pivot_window('rfm', window) }} as {{ kpi_column('RFM', window) }},
+        {% endfor %}
+        {{ pivot_window('recency_score', {'name': 'Total'}) }} as recency_score,
+        {{ pivot_window('frequency_score', {'name': 'Total'}) }} as frequency_score,
+        {{ pivot_window('monetary_score', {'name': 'Total'}) }} as monetary_score
+    from int_customer_rfm_scored
+    group by customer_key
+
+),
+
+-- one list of (value, age of its last purchase) per family, filtered per window below
+value_ages as (
+
+    select
+        customer_key,
+        {% for family in ['brand', 'category', 'promo_code', 'store', 'channel'] %}
+        {{ aggregate_value_ages(
+            'family_value', 'last_bought_age_days', "value_family = '" ~ family ~ "'"
+        ) }} as {{ family }}_ages{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from int_customer_values_last_bought
+    group by customer_key
+
+),
+
+-- the value with most purchases holding it, ties to the smaller value (SPEC §3.3)
+favorites_ranked as (
+
+    select
+        customer_key,
+        value_family,
+        family_value,
+        row_number() over (
+            partition by customer_key, value_family
+            order by purchases_with_value desc, family_value asc
+        ) as favorite_rank
+    from int_customer_values_last_bought
+    where value_family in ('store', 'brand', 'category')
+
+),
+
+favorites as (
+
+    select
+        customer_key,
+        max(case when value_family = 'store' then family_value end) as favorite_store,
+        max(case when value_family = 'brand' then family_value end) as favorite_brand,
+        max(case when value_family = 'category' then family_value end) as favorite_category
+    from favorites_ranked
+    where favorite_rank = 1
+    group by customer_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        int_customers_consolidated.customer_key,
+        int_customers_consolidated.instance_id,
+        int_customers_consolidated.email,
+        int_customers_consolidated.user_ids,
+
+        -- customer attributes
+        int_customers_consolidated.first_name,
+        int_customers_consolidated.last_name,
+        int_customers_consolidated.gender,
+        int_customers_consolidated.birth_date,
+        int_customers_consolidated.phone,
+        int_customers_consolidated.city,
+        int_customers_consolidated.country,
+        int_customers_consolidated.opt_in,
+        int_customers_consolidated.extra_attributes,
+
+        -- dates and recency
+        window_kpis.first_purchase_date as {{ adapter.quote('ICOMMKT_First_Purchase_Date') }},
+        window_kpis.last_purchase_date as {{ adapter.quote('ICOMMKT_Last_Purchase_Date') }},
+        cast(window_kpis.first_purchase_age_days as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_Days_Since_First_Purchase') }},
+        cast(window_kpis.last_purchase_age_days as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_Days_Since_Last_Purchase') }},
+        cast(int_customer_last_purchase.last_purchase_amount as decimal(18, 2))
+            as {{ adapter.quote('ICOMMKT_Last_Purchase_Amount') }},
+
+        -- windowed families, then their lifetime (Total) form
+        {% for window in kpi_windows() %}
+        cast(coalesce(window_kpis.{{ kpi_column('Items', window) }}, 0) as decimal(18, 2))
+            as {{ kpi_column('Items', window) }},
+        {{ values_within('value_ages.brand_ages', window.days) }}
+            as {{ kpi_column('Brands', window) }},
+        {{ values_within('value_ages.category_ages', window.days) }}
+            as {{ kpi_column('Categories', window) }},
+        cast(
+            coalesce(window_kpis.{{ kpi_column('Purchases', window) }}, 0)
+            as {{ dbt.type_int() }}
+        ) as {{ kpi_column('Purchases', window) }},
+        cast(coalesce(window_kpis.{{ kpi_column('Value', window) }}, 0) as decimal(18, 2))
+            as {{ kpi_column('Value', window) }},
+        window_kpis.{{ kpi_column('Average_Value', window) }},
+        window_rfm.{{ kpi_column('RFM', window) }},
+        {{ values_within('value_ages.promo_code_ages', window.days) }}
+            as {{ kpi_column('Promo_Codes', window) }},
+        {{ values_within('value_ages.store_ages', window.days) }}
+            as {{ kpi_column('Stores', window) }},
+        {% endfor %}
+
+        -- the last purchase (every purchase on the last purchase date)
+        {%- for column, list_column in [
+            ('Payment_Methods', 'payment_methods'),
+            ('Shipping_Methods', 'shipping_methods'),
+            ('Items', 'items'),
+            ('Brands', 'brands'),
+            ('Categories', 'categories'),
+            ('Sellers', 'sellers'),
+            ('Stores', 'stores'),
+            ('Promo_Codes', 'promo_codes'),
+        ] %}
+        coalesce(int_customer_last_purchase.{{ list_column }}, {{ empty_list() }})
+            as {{ adapter.quote('ICOMMKT_Last_Purchase_' ~ column) }},
+        {% endfor %}
+
+        -- segmentation (lifetime scores)
+        coalesce(rfm_segments.rfm_group, 'PROSPECTS') as {{ adapter.quote('RFM_Group') }},
+        coalesce(rfm_segments.rfm_segment, 'PROSPECTS') as {{ adapter.quote('RFM_Segment') }},
+        cast(window_rfm.recency_score as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_RFM_Recency_Score') }},
+        cast(window_rfm.frequency_score as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_RFM_Frequency_Score') }},
+        cast(window_rfm.monetary_score as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_RFM_Monetary_Score') }},
+
+        -- extended indicators
+        cast(coalesce(window_kpis.total_returns, 0) as {{ dbt.type_int() }})
+            as {{ adapter.quote('ICOMMKT_Total_Returns') }},
+        cast(coalesce(window_kpis.total_returned_value, 0) as decimal(18, 2))
+            as {{ adapter.quote('ICOMMKT_Total_Returned_Value') }},
+        favorites.favorite_store as {{ adapter.quote('ICOMMKT_Favorite_Store') }},
+        favorites.favorite_brand as {{ adapter.quote('ICOMMKT_Favorite_Brand') }},
+        favorites.favorite_category as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
+        {{ values_within('value_ages.channel_ages', none) }}
+            as {{ adapter.quote('ICOMMKT_Channels') }},
+        coalesce({{ list_size('value_ages.channel_ages') }}, 0) >= 2
+            as {{ adapter.quote('ICOMMKT_Is_Omnichannel') }},
+        case
+            when window_kpis.purchase_days >= 2
+                then {{ exact_ratio(
+                    'window_kpis.first_purchase_age_days - window_kpis.last_purchase_age_days',
+                    'window_kpis.purchase_days - 1',
+                    1
+                ) }}
+        end as {{ adapter.quote('ICOMMKT_Avg_Days_Between_Purchases') }},
+
+        -- as of
+        int_as_of_date.as_of_date
+    from int_customers_consolidated
+    cross join int_as_of_date
+    left join window_kpis
+        on int_customers_consolidated.customer_key = window_kpis.customer_key
+    left join window_rfm
+        on int_customers_consolidated.customer_key = window_rfm.customer_key
+    left join value_ages
+        on int_customers_consolidated.customer_key = value_ages.customer_key
+    left join favorites
+        on int_customers_consolidated.customer_key = favorites.customer_key
+    left join int_customer_last_purchase
+        on int_customers_consolidated.customer_key = int_customer_last_purchase.customer_key
+    left join rfm_segments
+        on
+            window_rfm.recency_score = rfm_segments.recency_score
+            and window_rfm.frequency_score = rfm_segments.frequency_score
+            and window_rfm.monetary_score = rfm_segments.monetary_score
+
+)
+
+select * from final
