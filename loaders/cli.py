@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from loaders import report
+from loaders import profile_yaml, report
 from loaders.folder import list_contract_files
 from loaders.landing import FileResult
 from loaders.pipeline import dbt_build, dbt_results_summary, load_folder
@@ -127,6 +127,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return max(loaded, built)
 
 
+def cmd_sync_docs(args: argparse.Namespace, settings: Settings) -> int:
+    up_to_date = profile_yaml.sync(settings.project_dir, check_only=args.check)
+    if up_to_date:
+        console.print("customer_profile YAML matches kpi_windows")
+        return EXIT_OK
+    if args.check:
+        console.print("[red]customer_profile YAML is stale: run `omni sync-docs`[/]")
+        return EXIT_FAILED
+    console.print(f"Rewrote the windowed columns of {profile_yaml.PROFILE_YAML}")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.warehouse.exists():
         console.print(f"No warehouse at {settings.warehouse} yet: run `omni load` first.")
@@ -203,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="dbt build of every model and test")
     build.add_argument("--as-of", type=_iso_date, help="rebuild as of this date (YYYY-MM-DD)")
     build.set_defaults(handler=cmd_build)
+
+    sync_docs = commands.add_parser(
+        "sync-docs", help="write customer_profile's windowed columns into its YAML"
+    )
+    sync_docs.add_argument("--check", action="store_true", help="only fail when stale")
+    sync_docs.set_defaults(handler=cmd_sync_docs)
 
     status = commands.add_parser("status", help="manifest, rejects and gaps")
     status.set_defaults(handler=cmd_status)

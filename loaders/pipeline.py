@@ -12,6 +12,7 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from loaders import profile_yaml
 from loaders.folder import FolderListing
 from loaders.landing import FileResult, Lander
 from loaders.settings import Settings
@@ -47,6 +48,7 @@ def dbt_build(
     dbt runs in a child process: in-process, dbt-duckdb keeps its connection open after the
     build, which would lock the warehouse for the rest of this process.
     """
+    profile_yaml.sync(settings.project_dir)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with closing(connect(settings.warehouse, settings.memory_limit)):
         pass  # the raw layer must exist before dbt's sources are read

@@ -88,12 +88,13 @@
         {{ exact_ratio('order_value', 'purchases', 2) }}      -- decimal(18, 2)
 -#}
 {% macro exact_ratio(numerator, denominator, decimals) -%}
-    {%- set units = 'cast(' ~ numerator ~ ' * ' ~ (10 ** decimals) ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set units = 'cast((' ~ numerator ~ ') * ' ~ (10 ** decimals) ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set divisor = '(' ~ denominator ~ ')' -%}
     {%- set unit_size = '0.' ~ ('0' * (decimals - 1)) ~ '1' -%}
     cast(
         cast(
             sign({{ units }})
-            * {{ integer_divide('abs(' ~ units ~ ') * 2 + ' ~ denominator, '2 * ' ~ denominator) }}
+            * {{ integer_divide('abs(' ~ units ~ ') * 2 + ' ~ divisor, '2 * ' ~ divisor) }}
             as decimal(18, 0)
         ) * cast({{ unit_size }} as decimal(18, {{ decimals }}))
         as decimal(18, {{ decimals }})

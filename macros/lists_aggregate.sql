@@ -79,3 +79,12 @@
 {% macro default__list_size(list_expression) -%}
     len({{ list_expression }})
 {%- endmacro %}
+
+{#- True when every element of `subset` is in `superset`. -#}
+{% macro list_contains_all(superset, subset) -%}
+    {{ return(adapter.dispatch('list_contains_all', 'omnichannel')(superset, subset)) }}
+{%- endmacro %}
+
+{% macro default__list_contains_all(superset, subset) -%}
+    list_has_all({{ superset }}, {{ subset }})
+{%- endmacro %}

@@ -11,37 +11,39 @@ rfm_segments as (
 
 ),
 
-cells as (
+rows_per_cell as (
 
-    select count(*) as cell_rows
+    select
+        recency_score,
+        frequency_score,
+        monetary_score,
+        count(*) as cell_rows
     from rfm_segments
-    where
-        recency_score between 1 and 5
-        and frequency_score between 1 and 5
-        and monetary_score between 1 and 5
-
-),
-
-distinct_cells as (
-
-    select distinct
+    group by
         recency_score,
         frequency_score,
         monetary_score
-    from rfm_segments
 
 ),
 
 final as (
 
     select
-        cells.cell_rows,
-        (select count(*) from distinct_cells) as distinct_cell_rows,
-        (select count(*) from rfm_segments) as seed_rows
-    from cells
+        count(*) as cells,
+        sum(
+            case
+                when
+                    cell_rows = 1
+                    and recency_score between 1 and 5
+                    and frequency_score between 1 and 5
+                    and monetary_score between 1 and 5
+                    then 1
+                else 0
+            end
+        ) as valid_cells_mapped_once
+    from rows_per_cell
 
 )
 
-select *
-from final
-where cell_rows != 125 or distinct_cell_rows != 125 or seed_rows != 125
+select * from final
+where cells != 125 or valid_cells_mapped_once != 125
