@@ -165,10 +165,6 @@ def _previous_load(con: duckdb.DuckDBPyConnection, identity: FileIdentity) -> tu
     ).fetchone()
 
 
-def _identity_params(identity: FileIdentity) -> list:
-    return [identity.kind.value, identity.instance_id, identity.file_date]
-
-
 class Lander:
     """Lands files into one open warehouse connection (the only writer while it runs)."""
 
@@ -196,7 +192,9 @@ class Lander:
             except (FileRejected, EmptyFileError) as exc:
                 return self._record_rejected_file(manifest, str(exc), clock)
             try:
-                return self._land_prepared(manifest, prepared, plan, previous is not None, clock)
+                return self._land_prepared(
+                    manifest, prepared, plan, previous[0] if previous else None, clock
+                )
             except duckdb.Error as exc:
                 self.con.execute("rollback")
                 return self._record_failure(
@@ -208,7 +206,7 @@ class Lander:
         manifest: _ManifestRow,
         prepared: PreparedFile,
         plan: _ColumnPlan,
-        replaces: bool,
+        previous_load_id: str | None,
         clock: float,
     ) -> FileResult:
         identity = manifest.identity
@@ -217,20 +215,14 @@ class Lander:
         con.execute(f"drop table if exists {_REJECT_ERRORS}")
         con.execute(f"drop table if exists {_REJECT_SCANS}")
         con.execute(_validated_sql(identity.kind, prepared, plan))
-        previous_loads = (
-            f"select load_id from {MANIFEST_TABLE} where kind = ? and instance_id = ? "
-            f"and file_date = ?"
-        )
-        params = _identity_params(identity)
-        con.execute(
-            f"delete from {raw_table_name(identity.kind)} where load_id in ({previous_loads})",
-            params,
-        )
-        con.execute(f"delete from {REJECTS_TABLE} where load_id in ({previous_loads})", params)
+        if previous_load_id:
+            # Only the latest landed delivery of a file has rows: replace exactly those.
+            for table in (raw_table_name(identity.kind), REJECTS_TABLE):
+                con.execute(f"delete from {table} where load_id = ?", [previous_load_id])
         loaded = self._insert_accepted(manifest)
         rejected = self._insert_rejects(manifest, prepared)
         read = loaded + rejected
-        status = FileStatus.REPLACED if replaces else FileStatus.LOADED
+        status = FileStatus.REPLACED if previous_load_id else FileStatus.LOADED
         message = f"ignored unknown columns: {', '.join(plan.ignored)}" if plan.ignored else None
         result = FileResult(
             manifest.path.name,
