@@ -161,7 +161,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     built = cmd_build(args, settings, quiet=True)
     if built == EXIT_OK:
         with closing(duckdb.connect(str(settings.warehouse), read_only=True)) as con:
-            console.print(report.staging_counts_table(con))
+            report.print_all(
+                console,
+                report.staging_counts_table(con),
+                report.profile_sample_table(con),
+                report.segment_distribution_table(con),
+            )
     console.print(f"Warehouse: {settings.warehouse}")
     refused = any(not r.ok for r in results)
     return max(generated, built, EXIT_FAILED if refused else EXIT_OK)

@@ -64,6 +64,53 @@ def staging_counts_table(con: duckdb.DuckDBPyConnection) -> Table:
     return table
 
 
+def segment_distribution_table(con: duckdb.DuckDBPyConnection) -> Table:
+    rows = con.execute(
+        """
+        select instance_id, "RFM_Group", "RFM_Segment", count(*) as customers,
+               sum("ICOMMKT_Total_Value") as total_value
+        from marts.customer_profile
+        group by all
+        order by instance_id, "RFM_Group", customers desc
+        """
+    ).fetchall()
+    table = Table(title="Customers per RFM segment")
+    for header in ("instance", "group", "segment", "customers", "lifetime value"):
+        table.add_column(
+            header, justify="right" if header in ("customers", "lifetime value") else "left"
+        )
+    for instance, group, segment, customers, value in rows:
+        table.add_row(instance, group, segment, f"{customers:,}", f"{value:,.2f}")
+    return table
+
+
+def profile_sample_table(con: duckdb.DuckDBPyConnection, limit: int = 5) -> Table:
+    """The most valuable customers, a glimpse of what analysts query."""
+    rows = con.execute(
+        f"""
+        select email, "RFM_Segment", "ICOMMKT_Total_Purchases", "ICOMMKT_Total_Value",
+               "ICOMMKT_Days_Since_Last_Purchase", "ICOMMKT_Favorite_Brand", "ICOMMKT_Channels"
+        from marts.customer_profile
+        order by "ICOMMKT_Total_Value" desc, email
+        limit {limit}
+        """
+    ).fetchall()
+    table = Table(title=f"customer_profile: top {limit} customers by lifetime value")
+    for header in (
+        "email",
+        "segment",
+        "purchases",
+        "value",
+        "days since last",
+        "favorite brand",
+        "channels",
+    ):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(", ".join(v) if isinstance(v, list) else str(v) for v in row))
+    return table
+
+
 def manifest_table(con: duckdb.DuckDBPyConnection) -> Table:
     rows = con.execute(
         f"""

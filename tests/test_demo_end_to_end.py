@@ -59,6 +59,9 @@ def test_demo_loads_builds_and_summarises(demo):
         "rejected",
         "stg_icommkt__orders",
         "stg_icommkt__customers",
+        "top 5 customers by lifetime value",
+        "Customers per RFM segment",
+        "PROSPECTS",
     ):
         assert expected in completed.stdout
     files = list(inbox.iterdir())
@@ -69,7 +72,12 @@ def test_demo_loads_builds_and_summarises(demo):
         ).fetchone()[0]
         staged = con.execute("select count(*) from staging.stg_icommkt__orders").fetchone()[0]
         rejected = con.execute("select count(*) from raw.rejected_rows").fetchone()[0]
+        profiled_buyers = con.execute(
+            """select count(*) from marts.customer_profile
+               where "ICOMMKT_Total_Purchases" > 0 and "RFM_Segment" != 'PROSPECTS'"""
+        ).fetchone()[0]
     assert staged == raw_keys > 0  # one row per order key
+    assert profiled_buyers > 0
     assert rejected > 0  # the demo injects malformed rows, and they are kept with a reason
 
 
