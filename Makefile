@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-SQL_PATHS := models macros tests/dbt
+SQL_PATHS := models macros tests/dbt analyses
 
 .PHONY: demo test lint install clean
 

@@ -1,0 +1,159 @@
+{#-
+    Orders per (instance, buyer, day, store, channel), with the buyer's cumulative purchases
+    up to that day over every store and channel: unique and recurring customers of SPEC §5
+    for any date range, store and channel (see analyses/dashboard_kpis.sql).
+-#}
+with
+
+int_orders_enriched as (
+
+    select
+        order_key,
+        instance_id,
+        store_code,
+        user_id,
+        channel,
+        total_items,
+        total_amount,
+        is_purchase,
+        is_return,
+        order_date
+    from {{ ref('int_orders_enriched') }}
+
+),
+
+int_user_ids_resolved_to_customers as (
+
+    select
+        customer_key,
+        instance_id,
+        user_id
+    from {{ ref('int_user_ids_resolved_to_customers') }}
+
+),
+
+orders_with_buyers as (
+
+    select
+        int_orders_enriched.order_key,
+        {{ sales_buyer_key(
+            'int_user_ids_resolved_to_customers.customer_key',
+            'int_orders_enriched.instance_id',
+            'int_orders_enriched.user_id'
+        ) }} as buyer_key,
+        int_user_ids_resolved_to_customers.customer_key,
+        int_orders_enriched.instance_id,
+        case
+            when int_user_ids_resolved_to_customers.customer_key is null
+                then int_orders_enriched.user_id
+        end as orphan_user_id,
+        int_orders_enriched.store_code,
+        int_orders_enriched.channel,
+        int_orders_enriched.total_items,
+        int_orders_enriched.total_amount,
+        int_orders_enriched.is_purchase,
+        int_orders_enriched.is_return,
+        int_orders_enriched.order_date
+    from int_orders_enriched
+    left join int_user_ids_resolved_to_customers
+        on
+            int_orders_enriched.instance_id = int_user_ids_resolved_to_customers.instance_id
+            and int_orders_enriched.user_id = int_user_ids_resolved_to_customers.user_id
+
+),
+
+buyer_store_days as (
+
+    select
+        buyer_key,
+        customer_key,
+        instance_id,
+        orphan_user_id,
+        store_code,
+        channel,
+        order_date,
+        sum(case when is_purchase then 1 else 0 end) as purchases,
+        sum(case when is_return then 1 else 0 end) as return_orders,
+        sum(total_amount) as sales,
+        sum(total_items) as items
+    from orders_with_buyers
+    group by
+        buyer_key,
+        customer_key,
+        instance_id,
+        orphan_user_id,
+        store_code,
+        channel,
+        order_date
+
+),
+
+buyer_days as (
+
+    select
+        buyer_key,
+        order_date,
+        sum(purchases) as day_purchases
+    from buyer_store_days
+    group by
+        buyer_key,
+        order_date
+
+),
+
+-- the buyer's purchases on or before each day, over every store and channel
+buyer_days_cumulative as (
+
+    select
+        buyer_key,
+        order_date,
+        sum(day_purchases) over (
+            partition by buyer_key
+            order by order_date
+            rows between unbounded preceding and current row
+        ) as cumulative_purchases
+    from buyer_days
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ surrogate_key([
+            'buyer_store_days.buyer_key',
+            'buyer_store_days.order_date',
+            'buyer_store_days.store_code',
+            'buyer_store_days.channel',
+        ]) }} as sales_by_customer_daily_key,
+        buyer_store_days.buyer_key,
+        buyer_store_days.customer_key,
+        buyer_store_days.instance_id,
+        buyer_store_days.orphan_user_id,
+        buyer_store_days.store_code,
+
+        -- strings
+        buyer_store_days.channel,
+
+        -- numerics
+        cast(buyer_store_days.purchases as {{ dbt.type_int() }}) as purchases,
+        cast(buyer_store_days.return_orders as {{ dbt.type_int() }}) as return_orders,
+        cast(buyer_store_days.sales as decimal(18, 2)) as sales,
+        cast(buyer_store_days.items as decimal(18, 2)) as items,
+        cast(buyer_days_cumulative.cumulative_purchases as {{ dbt.type_int() }})
+            as cumulative_purchases,
+
+        -- booleans
+        buyer_store_days.customer_key is null as is_orphan,
+
+        -- dates
+        buyer_store_days.order_date
+    from buyer_store_days
+    inner join buyer_days_cumulative
+        on
+            buyer_store_days.buyer_key = buyer_days_cumulative.buyer_key
+            and buyer_store_days.order_date = buyer_days_cumulative.order_date
+
+)
+
+select * from final
