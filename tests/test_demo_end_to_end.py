@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -112,3 +114,76 @@ def test_a_changed_file_replaces_exactly_its_rows(demo):
     changed_after = [r for r in after if r[file_name_at] == target.name]
     last_line = len(lines)
     assert changed_after == [r for r in changed_before if r[file_name_at + 1] != last_line]
+
+
+@pytest.mark.slow
+def test_docs_site_describes_every_profile_column(demo):
+    env, _, _, _ = demo
+    target = Path(env["OMNI_WAREHOUSE"]).parent / "docs-target"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
+            "docs",
+            "generate",
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
+            "--target-path",
+            str(target),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    node_id = "model.omnichannel.customer_profile"
+    built_columns = {name.lower() for name in catalog["nodes"][node_id]["columns"]}
+    described = {
+        name.lower()
+        for name, column in manifest["nodes"][node_id]["columns"].items()
+        if column["description"].strip()
+    }
+    assert len(built_columns) >= 90
+    assert built_columns - described == set()
+    lineage = manifest["parent_map"][node_id]
+    assert "model.omnichannel.int_customer_window_metrics" in lineage
+
+
+@pytest.mark.slow
+def test_build_as_of_an_earlier_date_ignores_later_orders(demo):
+    env, warehouse, _, _ = demo
+    completed = omni(env, "build", "--as-of", "2026-06-25")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        as_of_dates = con.execute(
+            "select distinct as_of_date from marts.customer_profile"
+        ).fetchall()
+        latest_purchase = con.execute(
+            'select max("ICOMMKT_Last_Purchase_Date") from marts.customer_profile'
+        ).fetchone()[0]
+        profiled_purchases = con.execute(
+            'select sum("ICOMMKT_Total_Purchases") from marts.customer_profile'
+        ).fetchone()[0]
+        # Worked out from staging alone: purchases up to the date by customers with an email.
+        expected_purchases = con.execute(
+            """
+            select count(*)
+            from staging.stg_icommkt__orders as orders
+            inner join staging.stg_icommkt__customers as customers
+                on orders.instance_id = customers.instance_id
+                and orders.user_id = customers.user_id
+            where orders.total_amount >= 0
+              and orders.order_date <= date '2026-06-25'
+              and customers.email_normalized <> ''
+            """
+        ).fetchone()[0]
+    assert as_of_dates == [(date(2026, 6, 25),)]
+    assert latest_purchase == date(2026, 6, 25)
+    assert profiled_purchases == expected_purchases > 0
