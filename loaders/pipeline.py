@@ -27,8 +27,8 @@ def load_folder(
     """Land every listed file, one transaction each, in landing order."""
     results = []
     with closing(connect(settings.warehouse, settings.memory_limit)) as con:
-        lander = Lander(con, work_dir=settings.temp_directory)
-        settings.temp_directory.mkdir(parents=True, exist_ok=True)
+        lander = Lander(con, work_dir=settings.landing_directory)
+        settings.landing_directory.mkdir(parents=True, exist_ok=True)
         for path in listing.files:
             result = lander.land(path)
             results.append(result)
@@ -76,7 +76,10 @@ def dbt_build(
 
 def dbt_results_summary(settings: Settings) -> str:
     """'PASS=128 WARN=0 ERROR=0 …' from the last dbt run's results file."""
-    results = json.loads((settings.project_dir / "target" / "run_results.json").read_text())
+    path = settings.project_dir / "target" / "run_results.json"
+    if not path.exists():
+        return "no results written (see dbt's output above)"
+    results = json.loads(path.read_text())
     statuses = Counter(result["status"] for result in results["results"])
     elapsed = results.get("elapsed_time", 0.0)
     counted = " ".join(f"{status.upper()}={n}" for status, n in sorted(statuses.items()))

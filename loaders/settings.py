@@ -21,14 +21,14 @@ class Settings:
     memory_limit: str
 
     @property
-    def temp_directory(self) -> Path:
-        return self.warehouse.parent / f"{self.warehouse.stem}.tmp"
+    def landing_directory(self) -> Path:
+        """Scratch space for files being landed (DuckDB itself spills to `<file>.tmp/`)."""
+        return self.warehouse.parent / f"{self.warehouse.name}.landing"
 
     def dbt_environment(self) -> dict[str, str]:
         """Variables `profiles.yml` reads, so dbt opens the same file the loader wrote."""
         return {
             "OMNI_WAREHOUSE": str(self.warehouse),
-            "OMNI_TEMP_DIRECTORY": str(self.temp_directory),
             "OMNI_MEMORY_LIMIT": self.memory_limit,
         }
 

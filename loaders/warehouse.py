@@ -79,11 +79,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write, spilling to a folder beside it instead of growing."""
+    """Open the warehouse read-write; beyond memory_limit DuckDB spills to `<file>.tmp/`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    spill = path.parent / f"{path.stem}.tmp"
-    con.execute(f"set temp_directory = '{spill.as_posix()}'")
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
     # Every file is its own transaction; checkpointing after each one costs more than the load.
