@@ -72,13 +72,6 @@
     list_concat({{ first_list }}, {{ second_list }})
 {%- endmacro %}
 
-{% macro list_size(list_expression) -%}
-    {{ return(adapter.dispatch('list_size', 'omnichannel')(list_expression)) }}
-{%- endmacro %}
-
-{% macro default__list_size(list_expression) -%}
-    len({{ list_expression }})
-{%- endmacro %}
 
 {#- True when every element of `subset` is in `superset`. -#}
 {% macro list_contains_all(superset, subset) -%}

@@ -160,7 +160,11 @@ value_ages as (
         {{ aggregate_value_ages(
             'family_value', 'last_bought_age_days', "value_family = '" ~ family ~ "'"
         ) }} as {{ family }}_ages{% if not loop.last %},{% endif %}
-        {% endfor %}
+        {% endfor %},
+        -- UNKNOWN (no channel sent, store not in the seed) is not a second channel
+        count(
+            case when value_family = 'channel' and family_value != 'UNKNOWN' then 1 end
+        ) as known_channels
     from int_customer_values_last_bought
     group by customer_key
 
@@ -282,7 +286,7 @@ final as (
         favorites.favorite_category as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
         {{ values_within('value_ages.channel_ages', none) }}
             as {{ adapter.quote('ICOMMKT_Channels') }},
-        coalesce({{ list_size('value_ages.channel_ages') }}, 0) >= 2
+        coalesce(value_ages.known_channels, 0) >= 2
             as {{ adapter.quote('ICOMMKT_Is_Omnichannel') }},
         case
             when window_kpis.purchase_days >= 2
