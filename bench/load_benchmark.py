@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from results import record
 
 ROOT = Path(__file__).resolve().parent.parent
 OMNI = [sys.executable, "-m", "loaders.cli"]
@@ -91,6 +92,9 @@ def main() -> None:
         f"{input_bytes / 1e6 / seconds:,.1f} MB/s, peak RSS {peak / 2**30:.2f} GiB",
     ]
     print("\n".join(lines))
+    record(
+        "Load benchmark", f"`{' '.join(sys.argv)}`\n\n" + "\n".join(f"    {line}" for line in lines)
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from results import record
+
 ROOT = Path(__file__).resolve().parent.parent
 END_DATE = date(2026, 6, 30)
 STEP = "step"
@@ -119,7 +121,7 @@ def main() -> None:
     results = [(name, *run_step(name, command, env)) for name, command in steps]
     table = render(args, generation_seconds, results)
     print(table)
-    record(table)
+    record("Profile benchmark", f"`{' '.join(sys.argv)}`\n\n{table}")
 
 
 def render(args: argparse.Namespace, generation_seconds: float, results: list) -> str:
@@ -139,14 +141,6 @@ def render(args: argparse.Namespace, generation_seconds: float, results: list) -
     increment = results[2][1] + results[3][1]
     lines.append(f"| one-day increment (load + build) | {increment:,.1f} | |")
     return "\n".join(lines)
-
-
-def record(table: str) -> None:
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    marker = "## Profile benchmark"
-    text = text.split(marker)[0].rstrip() + f"\n\n{marker}\n\n" + table + "\n"
-    results.write_text(text)
 
 
 if __name__ == "__main__":
