@@ -7,6 +7,7 @@ Exit codes scripts can rely on: 0 success; 1 a file was refused or failed, or db
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import closing
 from datetime import date, datetime, timedelta
@@ -24,9 +25,12 @@ from rich.progress import (
 
 from loaders import profile_yaml, report
 from loaders.folder import list_contract_files
-from loaders.landing import FileResult
+from loaders.landing import FileResult, FileStatus
 from loaders.pipeline import dbt_build, dbt_results_summary, load_folder
 from loaders.settings import Settings, load_settings
+from loaders.sftp_config import CONFIG_ENV, SftpConfigError, is_sftp_url, load_sftp_config
+from loaders.sftp_progress import load_sftp_with_progress
+from loaders.watch import run_every
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -104,13 +108,35 @@ def _load(folder: Path, settings: Settings) -> list[FileResult]:
     return results
 
 
-def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    folder = args.folder or settings.inbox
+def _load_source(args: argparse.Namespace, settings: Settings) -> tuple[int, list[FileResult]]:
+    """Load the folder or sftp:// URL given (else the config file's URL, else the inbox)."""
+    source = args.folder
+    if source is None or is_sftp_url(source):
+        try:
+            config = load_sftp_config(source, args.config)
+        except SftpConfigError as exc:
+            console.print(f"[red]omni {args.command}: {exc}[/]")
+            return EXIT_USAGE, []
+        if config is None and args.config is not None:
+            console.print(
+                f"[red]omni {args.command}: {args.config} has no url and none was given[/]"
+            )
+            return EXIT_USAGE, []
+        if config is not None:
+            run = load_sftp_with_progress(settings, config, console)
+            if run is None:
+                return EXIT_FAILED, []
+            return (EXIT_OK if run.ok else EXIT_FAILED), run.results
+    folder = Path(source) if source else settings.inbox
     if not folder.is_dir():
         console.print(f"[red]{folder} is not a folder[/]")
-        return EXIT_FAILED
+        return EXIT_FAILED, []
     results = _load(folder, settings)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+    return (EXIT_OK if all(r.ok for r in results) else EXIT_FAILED), results
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    return _load_source(args, settings)[0]
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
@@ -122,9 +148,17 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    loaded = cmd_load(args, settings)
-    built = cmd_build(args, settings)
-    return max(loaded, built)
+    if args.watch is None:
+        loaded = cmd_load(args, settings)
+        built = cmd_build(args, settings)
+        return max(loaded, built)
+
+    def load() -> tuple[int, bool]:
+        code, results = _load_source(args, settings)
+        landed = (FileStatus.LOADED, FileStatus.REPLACED)
+        return code, any(r.status in landed for r in results)
+
+    return run_every(args.watch, load, lambda: cmd_build(args, settings), say=console.print)
 
 
 def cmd_sync_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,6 +206,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return max(generated, built, EXIT_FAILED if refused else EXIT_OK)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
+    return seconds
+
+
 def _add_generate_options(parser: argparse.ArgumentParser, demo: bool) -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--days", type=int, default=60)
@@ -208,13 +252,31 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=cmd_generate)
 
     for name, handler, help_text in (
-        ("load", cmd_load, "land every contract file of a folder"),
+        ("load", cmd_load, "land every contract file of a folder or SFTP inbox"),
         ("run", cmd_run, "load, then build"),
     ):
         command = commands.add_parser(name, help=help_text)
-        command.add_argument("folder", type=Path, nargs="?", help="default: the inbox")
+        command.add_argument(
+            "folder",
+            nargs="?",
+            metavar="SOURCE",
+            help="a folder or sftp://USER@HOST[:PORT]/PATH (default: the config file's url, "
+            "else the inbox)",
+        )
+        command.add_argument(
+            "--config",
+            type=Path,
+            default=Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None,
+            help=f"SFTP settings file, TOML with an [sftp] table (default: ${CONFIG_ENV})",
+        )
         if name == "run":
             command.add_argument("--as-of", type=_iso_date)
+            command.add_argument(
+                "--watch",
+                type=_seconds,
+                metavar="SECONDS",
+                help="poll the inbox every SECONDS until interrupted; build when files landed",
+            )
         command.set_defaults(handler=handler)
 
     build = commands.add_parser("build", help="dbt build of every model and test")
