@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +16,19 @@ from loaders.landing import Lander
 from loaders.warehouse import connect
 
 WriteFile = Callable[..., Path]
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_omni(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """The `omni` CLI as a user runs it: a separate process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "loaders.cli", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def header(kind: FileKind) -> str:

@@ -12,20 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import PROJECT_DIR, run_omni
+
+ROOT = PROJECT_DIR
 RAW_TABLES = ("customers", "orders", "order_lines", "order_line_categories", "rejected_rows")
 SMALL_DEMO = ["--customers", "300", "--days", "12", "--end-date", "2026-06-30"]
-
-
-def omni(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "loaders.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -47,7 +38,7 @@ def demo(tmp_path_factory) -> tuple[dict[str, str], Path, Path, subprocess.Compl
         "OMNI_INBOX": str(folder / "inbox"),
         "COLUMNS": "200",
     }
-    completed = omni(env, "demo", *SMALL_DEMO)
+    completed = run_omni(env, "demo", *SMALL_DEMO)
     return env, folder / "omni.duckdb", folder / "inbox", completed
 
 
@@ -87,7 +78,7 @@ def test_demo_loads_builds_and_summarises(demo):
 def test_loading_the_same_folder_twice_changes_nothing(demo):
     env, warehouse, inbox, _ = demo
     before = snapshot(warehouse)
-    completed = omni(env, "load", str(inbox))
+    completed = run_omni(env, "load", str(inbox))
     assert completed.returncode == 0, completed.stdout
     assert f"{len(list(inbox.iterdir()))} unchanged" in completed.stdout
     assert snapshot(warehouse) == before
@@ -102,7 +93,7 @@ def test_a_changed_file_replaces_exactly_its_rows(demo):
     assert len(lines) > 2, "the chosen day should hold orders"
     target.write_bytes(b"".join(lines[:-1]))  # the retailer re-sends the day without its last row
 
-    completed = omni(env, "load", str(inbox))
+    completed = run_omni(env, "load", str(inbox))
     assert completed.returncode == 0, completed.stdout
     assert "1 replaced" in completed.stdout
     after = snapshot(warehouse)["orders"]
@@ -159,7 +150,7 @@ def test_docs_site_describes_every_profile_column(demo):
 @pytest.mark.slow
 def test_build_as_of_an_earlier_date_ignores_later_orders(demo):
     env, warehouse, _, _ = demo
-    completed = omni(env, "build", "--as-of", "2026-06-25")
+    completed = run_omni(env, "build", "--as-of", "2026-06-25")
     assert completed.returncode == 0, completed.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of_dates = con.execute(

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from loaders.contract import FileKind
-from tests.conftest import header
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import header, run_omni
 
 
 def omni(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMNI_WAREHOUSE": str(tmp_path / "w.duckdb"), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "loaders.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_omni(env, *args)
 
 
 def test_wrong_usage_exits_2(tmp_path):
