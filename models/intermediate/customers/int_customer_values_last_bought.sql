@@ -72,6 +72,19 @@ purchase_line_categories as (
 
 ),
 
+-- one row per (purchase, brand): a brand on two lines of one order is one purchase with it
+purchase_brands as (
+
+    select distinct
+        order_key,
+        customer_key,
+        instance_id,
+        age_days,
+        brand
+    from purchase_lines
+
+),
+
 promo_codes_of_purchases as (
 
     select
@@ -126,7 +139,7 @@ purchase_values as (
         age_days,
         'brand' as value_family,
         brand as family_value
-    from purchase_lines
+    from purchase_brands
 
     union all
 
@@ -154,7 +167,8 @@ final as (
 
         -- numerics
         min(age_days) as last_bought_age_days,
-        count(distinct order_key) as purchases_with_value
+        -- each (purchase, value) appears once above, so counting rows counts purchases
+        count(*) as purchases_with_value
     from purchase_values
     where family_value is not null and family_value <> ''
     group by
