@@ -8,11 +8,24 @@
     renders (default)
         max_by(city, case when cast(city as VARCHAR) <> '' then history_order end)
 
-    `order_by` is one orderable expression; number the rows with row_number() first when the
-    order is composite (file_date, then line_number).
+    `order_by` is one orderable expression, or a list of them compared left to right
+    (['file_date', 'file_name', 'line_number'] renders a tuple): cheaper than numbering the rows
+    with row_number() first.
 -#}
 {% macro latest_non_empty(column, order_by) -%}
+    {%- if order_by is not string -%}
+        {%- set order_by = ordering_tuple(order_by) -%}
+    {%- endif -%}
     {{ return(adapter.dispatch('latest_non_empty', 'omnichannel')(column, order_by)) }}
+{%- endmacro %}
+
+{#- Several expressions as one value that compares left to right (a struct on most engines). -#}
+{% macro ordering_tuple(expressions) -%}
+    {{ return(adapter.dispatch('ordering_tuple', 'omnichannel')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__ordering_tuple(expressions) -%}
+    row({{ expressions | join(', ') }})
 {%- endmacro %}
 
 {#- max_by (DuckDB, Spark, Databricks, Snowflake, Trino) skips rows whose ordering is NULL. -#}

@@ -8,8 +8,11 @@
     aggregate_flat_clean_list: the same over a list column (lists are concatenated first).
         {{ aggregate_flat_clean_list('payment_methods') }}
     aggregate_value_ages: a list of (value, age_days) structs of the rows meeting `condition`,
-    filtered per window later by
-    values_within(…): the distinct values bought less than `days` days before as_of_date.
+    sorted by value once here (rows are already one per value), filtered per window later by
+    values_within(…): the values bought less than `days` days before as_of_date, in order.
+    aggregate_favorite_value: the value with the largest count among the rows meeting
+    `condition`, ties to the smaller value.
+        {{ aggregate_favorite_value('family_value', 'purchases_with_value', "value_family = 'store'") }}
 -#}
 {% macro unnest_list(list_expression) -%}
     {{ return(adapter.dispatch('unnest_list', 'omnichannel')(list_expression)) }}
@@ -40,7 +43,9 @@
 {%- endmacro %}
 
 {% macro default__aggregate_value_ages(value, age_days, condition) -%}
-    list(struct_pack(value := {{ value }}, age_days := {{ age_days }})) filter (where {{ condition }})
+    list(
+        struct_pack(value := {{ value }}, age_days := {{ age_days }}) order by {{ value }}
+    ) filter (where {{ condition }})
 {%- endmacro %}
 
 {% macro values_within(value_ages, days) -%}
@@ -53,7 +58,15 @@
     {%- else -%}
         {%- set kept = 'list_filter(' ~ value_ages ~ ', lambda x: x.age_days < ' ~ days ~ ')' -%}
     {%- endif -%}
-    list_sort(list_transform(coalesce({{ kept }}, []), lambda x: x.value))
+    list_transform(coalesce({{ kept }}, []), lambda x: x.value)
+{%- endmacro %}
+
+{% macro aggregate_favorite_value(value, weight, condition) -%}
+    {{ return(adapter.dispatch('aggregate_favorite_value', 'omnichannel')(value, weight, condition)) }}
+{%- endmacro %}
+
+{% macro default__aggregate_favorite_value(value, weight, condition) -%}
+    first({{ value }} order by {{ weight }} desc, {{ value }} asc) filter (where {{ condition }})
 {%- endmacro %}
 
 {% macro empty_list() -%}

@@ -151,7 +151,8 @@ window_rfm as (
 
 ),
 
--- one list of (value, age of its last purchase) per family, filtered per window below
+-- one list of (value, age of its last purchase) per family, filtered per window below, and
+-- the favourite: the value with most purchases holding it, ties to the smaller (SPEC §3.3)
 value_ages as (
 
     select
@@ -159,42 +160,18 @@ value_ages as (
         {% for family in ['brand', 'category', 'promo_code', 'store', 'channel'] %}
         {{ aggregate_value_ages(
             'family_value', 'last_bought_age_days', "value_family = '" ~ family ~ "'"
-        ) }} as {{ family }}_ages{% if not loop.last %},{% endif %}
-        {% endfor %},
+        ) }} as {{ family }}_ages,
+        {% endfor %}
+        {% for family in ['store', 'brand', 'category'] %}
+        {{ aggregate_favorite_value(
+            'family_value', 'purchases_with_value', "value_family = '" ~ family ~ "'"
+        ) }} as favorite_{{ family }},
+        {% endfor %}
         -- UNKNOWN (no channel sent, store not in the seed) is not a second channel
         count(
             case when value_family = 'channel' and family_value != 'UNKNOWN' then 1 end
         ) as known_channels
     from int_customer_values_last_bought
-    group by customer_key
-
-),
-
--- the value with most purchases holding it, ties to the smaller value (SPEC §3.3)
-favorites_ranked as (
-
-    select
-        customer_key,
-        value_family,
-        family_value,
-        row_number() over (
-            partition by customer_key, value_family
-            order by purchases_with_value desc, family_value asc
-        ) as favorite_rank
-    from int_customer_values_last_bought
-    where value_family in ('store', 'brand', 'category')
-
-),
-
-favorites as (
-
-    select
-        customer_key,
-        max(case when value_family = 'store' then family_value end) as favorite_store,
-        max(case when value_family = 'brand' then family_value end) as favorite_brand,
-        max(case when value_family = 'category' then family_value end) as favorite_category
-    from favorites_ranked
-    where favorite_rank = 1
     group by customer_key
 
 ),
@@ -281,9 +258,9 @@ final as (
             as {{ adapter.quote('ICOMMKT_Total_Returns') }},
         cast(coalesce(window_kpis.total_returned_value, 0) as decimal(18, 2))
             as {{ adapter.quote('ICOMMKT_Total_Returned_Value') }},
-        favorites.favorite_store as {{ adapter.quote('ICOMMKT_Favorite_Store') }},
-        favorites.favorite_brand as {{ adapter.quote('ICOMMKT_Favorite_Brand') }},
-        favorites.favorite_category as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
+        value_ages.favorite_store as {{ adapter.quote('ICOMMKT_Favorite_Store') }},
+        value_ages.favorite_brand as {{ adapter.quote('ICOMMKT_Favorite_Brand') }},
+        value_ages.favorite_category as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
         {{ values_within('value_ages.channel_ages', none) }}
             as {{ adapter.quote('ICOMMKT_Channels') }},
         coalesce(value_ages.known_channels, 0) >= 2
@@ -307,8 +284,6 @@ final as (
         on int_customers_consolidated.customer_key = window_rfm.customer_key
     left join value_ages
         on int_customers_consolidated.customer_key = value_ages.customer_key
-    left join favorites
-        on int_customers_consolidated.customer_key = favorites.customer_key
     left join int_customer_last_purchase
         on int_customers_consolidated.customer_key = int_customer_last_purchase.customer_key
     left join rfm_segments

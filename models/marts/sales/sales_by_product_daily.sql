@@ -27,30 +27,19 @@ int_order_lines_enriched as (
 
 ),
 
--- the Sku's lines in the order they were sent: file date, file name, line
-product_history as (
-
-    select
-        instance_id,
-        sku,
-        product_name,
-        brand,
-        row_number() over (
-            partition by instance_id, sku
-            order by source_file_date asc, source_file_name asc, source_line_number asc
-        ) as history_order
-    from int_order_lines_enriched
-
-),
-
+-- a Sku's name and brand as last sent: latest file date, then file name, then line
 products as (
 
     select
         instance_id,
         sku,
-        {{ latest_non_empty('product_name', 'history_order') }} as product_name,
-        {{ latest_non_empty('brand', 'history_order') }} as brand
-    from product_history
+        {{ latest_non_empty(
+            'product_name', ['source_file_date', 'source_file_name', 'source_line_number']
+        ) }} as product_name,
+        {{ latest_non_empty(
+            'brand', ['source_file_date', 'source_file_name', 'source_line_number']
+        ) }} as brand
+    from int_order_lines_enriched
     group by
         instance_id,
         sku
