@@ -6,8 +6,6 @@ records are fsynced to the spool. Logs name the method, path, status and record 
 token, a query string or a payload (they hold emails and names).
 """
 
-from __future__ import annotations
-
 import asyncio
 import json
 import logging
@@ -20,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +38,8 @@ from loaders.api.models import (
 from loaders.api.spool import SpoolWriter
 from loaders.api.store import OrderFilter, OrderStore
 
+# No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations, and
+# `Depends(authorize)` names a closure it could not resolve from a string.
 log = logging.getLogger("omni.api")
 
 
@@ -53,7 +53,7 @@ class ApiSettings:
     rate_burst: int = 100
 
     @classmethod
-    def from_env(cls, spool_dir: Path, environ: dict[str, str] | None = None) -> ApiSettings:
+    def from_env(cls, spool_dir: Path, environ: dict[str, str] | None = None) -> "ApiSettings":
         env = environ if environ is not None else dict(os.environ)
         return cls(
             secret=secret_from_env(env),
@@ -89,13 +89,13 @@ class RateLimiter:
 
 class OrderKey(BaseModel):
     instance: str
-    storeCode: str  # noqa: N815 - ICOMMKT's JSON names
-    orderNumber: str  # noqa: N815
+    storeCode: str
+    orderNumber: str
 
 
 class CustomerKey(BaseModel):
     instance: str
-    userId: str  # noqa: N815
+    userId: str
 
 
 class AcceptedOrders(BaseModel):
@@ -266,7 +266,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
         openapi_extra={"requestBody": _request_body_schema("OrderIn", ORDER_EXAMPLE)},
         summary="Accept one order or an array of orders (an existing order key is updated)",
     )
-    async def post_orders(request: Request, claims: Claims = Depends(authorize)) -> AcceptedOrders:
+    async def post_orders(
+        request: Request, claims: Annotated[Claims, Depends(authorize)]
+    ) -> AcceptedOrders:
         body = await _read_body(request, settings.max_body_bytes)
         orders = _parse_items(body, OrderIn, settings.max_items)
         _check_instances(claims, orders)
@@ -291,7 +293,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         summary="Accept one customer or an array (extra members are kept as attributes)",
     )
     async def post_customers(
-        request: Request, claims: Claims = Depends(authorize)
+        request: Request, claims: Annotated[Claims, Depends(authorize)]
     ) -> AcceptedCustomers:
         body = await _read_body(request, settings.max_body_bytes)
         customers = _parse_items(body, CustomerIn, settings.max_items)
@@ -312,17 +314,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
         summary="Orders accepted through the API (latest version of each), filtered and paged",
     )
     def get_orders(
-        instance: str = Query(..., min_length=1, max_length=50, description="business unit"),
-        email: str | None = Query(None, max_length=254, description="customer's email"),
-        sourceUserId: str | None = Query(None, max_length=50),  # noqa: N803
-        storeCode: str | None = Query(None, max_length=30),  # noqa: N803
-        orderNumber: str | None = Query(None, max_length=50),  # noqa: N803
-        date: date | None = Query(None, description="order date YYYY-MM-DD"),
-        dateStart: date | None = Query(None, description="first order date, inclusive"),  # noqa: N803
-        dateEnd: date | None = Query(None, description="last order date, inclusive"),  # noqa: N803
-        offset: int = Query(0, ge=0, le=10_000_000, description="items to skip"),
-        limit: int = Query(20, ge=1, le=1000, description="items per page"),
-        claims: Claims = Depends(authorize),
+        instance: Annotated[str, Query(min_length=1, max_length=50, description="business unit")],
+        claims: Annotated[Claims, Depends(authorize)],
+        email: Annotated[str | None, Query(max_length=254, description="customer's email")] = None,
+        sourceUserId: Annotated[str | None, Query(max_length=50)] = None,
+        storeCode: Annotated[str | None, Query(max_length=30)] = None,
+        orderNumber: Annotated[str | None, Query(max_length=50)] = None,
+        date: Annotated[date | None, Query(description="order date YYYY-MM-DD")] = None,
+        dateStart: Annotated[date | None, Query(description="first order date, inclusive")] = None,
+        dateEnd: Annotated[date | None, Query(description="last order date, inclusive")] = None,
+        offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 20,
     ) -> OrdersPage:
         if not claims.allows(instance):
             raise _error(403, f"token does not grant instance {instance}")

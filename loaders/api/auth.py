@@ -67,9 +67,7 @@ def verify_token(secret: str, authorization: str | None) -> Claims:
     if scheme.lower() != "bearer" or not token:
         raise TokenError("expected 'Authorization: Bearer <token>'")
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token expired") from exc
     except jwt.PyJWTError as exc:

@@ -18,10 +18,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     StringConstraints,
+    create_model,
     model_validator,
 )
 from pydantic import Field as PydanticField
-from pydantic import create_model
 
 from loaders.contract import EMAIL_PATTERN, Field, FieldType, FileKind
 
@@ -124,7 +124,10 @@ def _fields(kind: FileKind, skip: tuple[str, ...] = ()) -> dict[str, tuple[Any, 
 Instance = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=INSTANCE_MAX_LENGTH, pattern=INSTANCE_PATTERN
+        strip_whitespace=True,
+        min_length=1,
+        max_length=INSTANCE_MAX_LENGTH,
+        pattern=INSTANCE_PATTERN,
     ),
 ]
 _category_field = FileKind.ORDERSDETAILCATEGORIES.field("Category")
@@ -174,6 +177,12 @@ CUSTOMER_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _optional_key_type(name: str) -> Any:
+    field = FileKind.ORDERSDETAIL.field(name)
+    assert field is not None
+    return _text_type(field) | None
+
+
 class _OrderLineBase(BaseModel):
     """Line fields of ORDERSDETAIL; the order's key may be repeated but must then match."""
 
@@ -183,7 +192,7 @@ class _OrderLineBase(BaseModel):
 OrderLineIn = create_model(
     "OrderLineIn",
     __base__=_OrderLineBase,
-    **{name: (_text_type(FileKind.ORDERSDETAIL.field(name)) | None, None) for name in ORDER_KEY_FIELDS},  # type: ignore[arg-type]
+    **{name: (_optional_key_type(name), None) for name in ORDER_KEY_FIELDS},
     **_fields(FileKind.ORDERSDETAIL, skip=ORDER_KEY_FIELDS),
     categories=(
         list[Category],
@@ -226,9 +235,7 @@ OrderIn = create_model(
 class _CustomerBase(BaseModel):
     """CUSTOMERS fields and the instance; any other member is kept as an extra attribute."""
 
-    model_config = ConfigDict(
-        extra="allow", json_schema_extra={"examples": [CUSTOMER_EXAMPLE]}
-    )
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [CUSTOMER_EXAMPLE]})
 
     @model_validator(mode="after")
     def _extra_attributes_are_text(self) -> _CustomerBase:
@@ -236,10 +243,13 @@ class _CustomerBase(BaseModel):
         if len(extras) > MAX_EXTRA_ATTRIBUTES:
             raise ValueError(f"at most {MAX_EXTRA_ATTRIBUTES} extra attributes")
         for name, value in extras.items():
-            if FileKind.CUSTOMERS.field(name) is not None:
-                raise ValueError(f"{name!r}: write the contract name {FileKind.CUSTOMERS.field(name).name!r}")  # type: ignore[union-attr]
+            contract_field = FileKind.CUSTOMERS.field(name)
+            if contract_field is not None:
+                raise ValueError(f"{name!r}: write the contract name {contract_field.name!r}")
             if not name.strip() or len(name) > MAX_EXTRA_NAME_LENGTH:
-                raise ValueError(f"extra attribute names have 1 to {MAX_EXTRA_NAME_LENGTH} characters")
+                raise ValueError(
+                    f"extra attribute names have 1 to {MAX_EXTRA_NAME_LENGTH} characters"
+                )
             if isinstance(value, dict | list):
                 raise ValueError(f"extra attribute {name!r} must be text, a number, a flag or null")
             if isinstance(value, str) and len(value) > MAX_EXTRA_VALUE_LENGTH:

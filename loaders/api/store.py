@@ -58,7 +58,9 @@ class OrderStore:
             if current_email is None or record.name > current_email[0]:
                 self._emails[key] = (record.name, record.data["Email"].strip().lower())
 
-    def query(self, where: OrderFilter, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    def query(
+        self, where: OrderFilter, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         """(total matches, one page of orders) sorted by date, store and order number."""
         self.refresh()
         with self._lock:
