@@ -209,17 +209,24 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def create_app(settings: ApiSettings) -> FastAPI:
     """The app; the spool writer thread lives as long as the app's lifespan."""
-    writer_box: dict[str, SpoolWriter] = {}
+    writers: list[SpoolWriter] = []
+    writer_lock = threading.Lock()
     store = OrderStore(settings.spool_dir)
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
 
+    def writer() -> SpoolWriter:
+        """This process's spool writer, started on first use (with or without a lifespan)."""
+        with writer_lock:
+            if not writers:
+                writers.append(SpoolWriter(settings.spool_dir))
+            return writers[0]
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        writer_box["writer"] = SpoolWriter(settings.spool_dir)
-        try:
-            yield
-        finally:
-            writer_box.pop("writer").close()
+        yield
+        with writer_lock:
+            while writers:
+                writers.pop().close()
 
     app = FastAPI(
         title="Omnichannel API",
@@ -253,7 +260,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     async def spool(lines: list[bytes]) -> None:
         try:
-            await asyncio.wrap_future(writer_box["writer"].submit(lines))
+            await asyncio.wrap_future(writer().submit(lines))
         except OSError:
             log.exception("spool write failed")
             raise _error(503, "could not store the records; nothing was accepted") from None
@@ -272,8 +279,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         body = await _read_body(request, settings.max_body_bytes)
         orders = _parse_items(body, OrderIn, settings.max_items)
         _check_instances(claims, orders)
-        writer = writer_box["writer"]
-        lines = [writer.record("order", o.instance, order_record(o))[0] for o in orders]  # type: ignore[attr-defined]
+        lines = [writer().record("order", o.instance, order_record(o))[0] for o in orders]  # type: ignore[attr-defined]
         await spool(lines)
         log.info("accepted %d order(s)", len(orders))
         return AcceptedOrders(
@@ -298,8 +304,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         body = await _read_body(request, settings.max_body_bytes)
         customers = _parse_items(body, CustomerIn, settings.max_items)
         _check_instances(claims, customers)
-        writer = writer_box["writer"]
-        lines = [writer.record("customer", c.instance, customer_record(c))[0] for c in customers]  # type: ignore[attr-defined, arg-type]
+        lines = [writer().record("customer", c.instance, customer_record(c))[0] for c in customers]  # type: ignore[attr-defined, arg-type]
         await spool(lines)
         log.info("accepted %d customer(s)", len(customers))
         return AcceptedCustomers(
