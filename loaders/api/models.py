@@ -111,7 +111,7 @@ def _definition(field: Field) -> tuple[Any, Any]:
     if field.required:
         default: Any = ...
     elif field.type is FieldType.DECIMAL:
-        default = Decimal("0")
+        default = Decimal("0.00")
     else:
         default = None
     return _annotation(field), PydanticField(default, description=_describe(field))
