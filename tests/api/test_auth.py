@@ -21,6 +21,9 @@ ENDPOINTS = [
 ]
 
 
+_FOREVER_AR = {"instances": ["AR"], "exp": 2**40}
+
+
 def _expired_token() -> str:
     return issue_token(SECRET, ["AR"], 60, now=time.time() - 3600)
 
@@ -39,9 +42,7 @@ def _expired_token() -> str:
         {"Authorization": f"Bearer {jwt.encode({'instances': ['AR']}, SECRET, 'HS256')}"},
         {"Authorization": f"Bearer {jwt.encode({'exp': 2**40}, SECRET, 'HS256')}"},
         # alg "none": unsigned tokens must never pass
-        {
-            "Authorization": f"Bearer {jwt.encode({'instances': ['AR'], 'exp': 2**40}, None, 'none')}"
-        },
+        {"Authorization": f"Bearer {jwt.encode(_FOREVER_AR, None, 'none')}"},
     ],
     ids=[
         "missing",

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from loaders.api.app import ApiSettings, create_app
-from loaders.api.spool import read_segment, list_segments
+from loaders.api.spool import list_segments, read_segment
 from tests.api.conftest import SECRET, bearer, order
 
 AR = bearer(["AR"])
