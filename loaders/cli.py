@@ -30,6 +30,7 @@ from loaders.pipeline import dbt_build, dbt_results_summary, load_folder
 from loaders.settings import Settings, load_settings
 from loaders.sftp_config import CONFIG_ENV, SftpConfigError, is_sftp_url, load_sftp_config
 from loaders.sftp_progress import load_sftp_with_progress
+from loaders.warehouse import connect
 from loaders.watch import run_every
 
 EXIT_OK = 0
@@ -135,8 +136,32 @@ def _load_source(args: argparse.Namespace, settings: Settings) -> tuple[int, lis
     return (EXIT_OK if all(r.ok for r in results) else EXIT_FAILED), results
 
 
+def _ingest_api(settings: Settings) -> tuple[int, int]:
+    """Take the API's accepted records into the raw layer; (exit code, records ingested)."""
+    from loaders.api.ingest import ingest_spool
+
+    if not settings.api_spool.is_dir():
+        return EXIT_OK, 0
+    settings.landing_directory.mkdir(parents=True, exist_ok=True)
+    try:
+        with closing(connect(settings.warehouse, settings.memory_limit)) as con:
+            result = ingest_spool(con, settings.api_spool, settings.landing_directory)
+    except (duckdb.Error, OSError) as exc:
+        console.print(f"[red]API spool not ingested (it will be retried): {exc}[/]")
+        return EXIT_FAILED, 0
+    if result.ranges:
+        corrupt = result.corrupt_lines
+        skipped = f", {corrupt} corrupt line(s) skipped" if corrupt else ""
+        console.print(
+            f"API: {result.orders:,} order(s) and {result.customers:,} customer(s) ingested "
+            f"from {result.ranges} spool segment range(s){skipped}"
+        )
+    return EXIT_OK, result.records
+
+
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    return _load_source(args, settings)[0]
+    code = _load_source(args, settings)[0]
+    return max(code, _ingest_api(settings)[0])
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
@@ -155,8 +180,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     def load() -> tuple[int, bool]:
         code, results = _load_source(args, settings)
+        api_code, api_records = _ingest_api(settings)
         landed = (FileStatus.LOADED, FileStatus.REPLACED)
-        return code, any(r.status in landed for r in results)
+        return max(code, api_code), api_records > 0 or any(r.status in landed for r in results)
 
     return run_every(args.watch, load, lambda: cmd_build(args, settings), say=console.print)
 
@@ -204,6 +230,32 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     console.print(f"Warehouse: {settings.warehouse}")
     refused = any(not r.ok for r in results)
     return max(generated, built, EXIT_FAILED if refused else EXIT_OK)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.api.app import ApiSettings, serve
+    from loaders.api.auth import SecretError
+
+    try:
+        api_settings = ApiSettings.from_env(settings.api_spool)
+    except (SecretError, ValueError) as exc:
+        console.print(f"[red]omni serve: {exc}[/]")
+        return EXIT_USAGE
+    console.print(f"Spool: {settings.api_spool}")
+    serve(api_settings, args.host, args.port)
+    return EXIT_OK
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.api.auth import SecretError, issue_token, secret_from_env
+
+    try:
+        token = issue_token(secret_from_env(), args.instance, args.expires_in)
+    except (SecretError, ValueError) as exc:
+        console.print(f"[red]omni token: {exc}[/]")
+        return EXIT_USAGE
+    print(token)
+    return EXIT_OK
 
 
 def _seconds(text: str) -> float:
@@ -291,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="manifest, rejects and gaps")
     status.set_defaults(handler=cmd_status)
+
+    serve = commands.add_parser("serve", help="start the real-time API (needs OMNI_API_SECRET)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    token = commands.add_parser("token", help="print an API token (signed with OMNI_API_SECRET)")
+    token.add_argument(
+        "--instance", action="append", required=True, help="instance it may use (repeatable)"
+    )
+    token.add_argument("--expires-in", type=int, default=3600, metavar="SECONDS")
+    token.set_defaults(handler=cmd_token)
 
     demo = commands.add_parser("demo", help="generate sample data, load it, build, summarise")
     _add_generate_options(demo, demo=True)

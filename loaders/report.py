@@ -114,7 +114,8 @@ def profile_sample_table(con: duckdb.DuckDBPyConnection, limit: int = 5) -> Tabl
 def manifest_table(con: duckdb.DuckDBPyConnection) -> Table:
     rows = con.execute(
         f"""
-        select instance_id, kind, count(*) filter (where status in ('loaded', 'replaced')),
+        select instance_id, kind,
+               count(*) filter (where status in ('loaded', 'replaced', 'ingested')),
                count(*) filter (where status in ('rejected', 'failed')),
                min(file_date), max(file_date), sum(rows_loaded), sum(rows_rejected)
         from {MANIFEST_TABLE}

@@ -19,6 +19,12 @@ class Settings:
     warehouse: Path
     inbox: Path
     memory_limit: str
+    api_spool_dir: Path | None = None
+
+    @property
+    def api_spool(self) -> Path:
+        """The API's spool of accepted records (SPEC §4), beside the warehouse by default."""
+        return self.api_spool_dir or self.warehouse.parent / "api-spool"
 
     @property
     def landing_directory(self) -> Path:
@@ -37,11 +43,13 @@ def load_settings() -> Settings:
     project_dir = Path(os.environ.get("OMNI_PROJECT_DIR", PACKAGE_PARENT)).resolve()
     warehouse = Path(os.environ.get("OMNI_WAREHOUSE", project_dir / "warehouse" / "omni.duckdb"))
     inbox = Path(os.environ.get("OMNI_INBOX", project_dir / "inbox"))
+    spool = os.environ.get("OMNI_API_SPOOL")
     return Settings(
         project_dir=project_dir,
         warehouse=_absolute(warehouse, project_dir),
         inbox=_absolute(inbox, project_dir),
         memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "8GB"),
+        api_spool_dir=_absolute(Path(spool), project_dir) if spool else None,
     )
 
 
