@@ -97,16 +97,34 @@ def show_charts(con, filters: metrics.Filters) -> None:
 
     left, right = st.columns(2)
     left.subheader("Sales by store")
-    left.bar_chart(metrics.sales_by_store(con, filters), x="store_code", y="sales", horizontal=True)
+    left.bar_chart(
+        metrics.sales_by_store(con, filters),
+        x="store_code",
+        y="sales",
+        horizontal=True,
+        sort="-sales",
+    )
     right.subheader("Sales by channel")
-    right.bar_chart(metrics.sales_by_channel(con, filters), x="channel", y="sales", horizontal=True)
+    right.bar_chart(
+        metrics.sales_by_channel(con, filters),
+        x="channel",
+        y="sales",
+        horizontal=True,
+        sort="-sales",
+    )
 
     left, right = st.columns(2)
     left.subheader("Line sales by brand")
-    left.bar_chart(metrics.sales_by_brand(con, filters), x="brand", y="sales", horizontal=True)
+    left.bar_chart(
+        metrics.sales_by_brand(con, filters), x="brand", y="sales", horizontal=True, sort="-sales"
+    )
     right.subheader("Line sales by category")
     right.bar_chart(
-        metrics.sales_by_category(con, filters), x="category", y="sales", horizontal=True
+        metrics.sales_by_category(con, filters),
+        x="category",
+        y="sales",
+        horizontal=True,
+        sort="-sales",
     )
     st.caption(
         "Store and channel bars add up to total sales (order totals). Brand, category and "
@@ -126,8 +144,8 @@ def show_rfm(con, published: PublishedSet, instance_id: str) -> None:
     distribution = metrics.rfm_distribution(con, instance_id)
     by_group = distribution.groupby("rfm_group", sort=False, as_index=False)["customers"].sum()
     left, right = st.columns([1, 2])
-    left.bar_chart(by_group, x="rfm_group", y="customers")
-    right.bar_chart(distribution, x="rfm_segment", y="customers", color="rfm_group")
+    left.bar_chart(by_group, x="rfm_group", y="customers", sort=False)
+    right.bar_chart(distribution, x="rfm_segment", y="customers", color="rfm_group", sort=False)
     st.caption(
         f"Customer profile as of {published.as_of_date}: the whole instance, whatever the "
         "date, store and channel filters."

@@ -190,6 +190,8 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     console.print(f"Dashboard on http://{args.address}:{args.port} (Ctrl-C stops it)")
     env = {**os.environ, "OMNI_WAREHOUSE": str(settings.warehouse)}
