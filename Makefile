@@ -18,8 +18,8 @@ demo: install
 	$(BIN)/omni demo
 
 lint: install
-	$(BIN)/ruff check loaders tests bench
-	$(BIN)/ruff format --check loaders tests bench
+	$(BIN)/ruff check loaders dashboard tests bench
+	$(BIN)/ruff format --check loaders dashboard tests bench
 	# The dbt templater only needs a database it can open, not the raw tables.
 	OMNI_WAREHOUSE=:memory: $(BIN)/sqlfluff lint $(SQL_PATHS)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from contextlib import closing
 from datetime import date, datetime, timedelta
@@ -24,15 +25,24 @@ from rich.progress import (
 )
 
 from loaders import profile_yaml, report
+from loaders.export import ExportError, export_profile
 from loaders.folder import list_contract_files
 from loaders.landing import FileResult, FileStatus
-from loaders.pipeline import dbt_build, dbt_results_summary, load_folder
+from loaders.pipeline import (
+    dbt_build,
+    dbt_docs_generate,
+    dbt_docs_serve,
+    dbt_results_summary,
+    load_folder,
+)
+from loaders.publish import current_set, publish
 from loaders.settings import Settings, load_settings
 from loaders.sftp_config import CONFIG_ENV, SftpConfigError, is_sftp_url, load_sftp_config
 from loaders.sftp_progress import load_sftp_with_progress
 from loaders.warehouse import connect
 from loaders.watch import run_every
 
+DEMO_END_DATE = date(2026, 6, 30)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -169,7 +179,84 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )
+    if built:
+        console.print(f"Published the dashboard's marts to {settings.published_directory}")
     return EXIT_OK if built else EXIT_FAILED
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Publish the warehouse's marts as they stand (e.g. a warehouse built before publishing)."""
+    if not settings.warehouse.exists():
+        console.print(f"[red]No warehouse at {settings.warehouse}: run `omni build` first.[/]")
+        return EXIT_FAILED
+    try:
+        published = publish(settings.warehouse, settings.published_directory)
+    except duckdb.Error as exc:
+        console.print(f"[red]omni publish: {exc}[/]")
+        return EXIT_FAILED
+    console.print(f"Published {published.directory} (profile as of {published.as_of_date})")
+    return EXIT_OK
+
+
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    """Streamlit in a child process, reading the published marts of this warehouse."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+    console.print(f"Dashboard on http://{args.address}:{args.port} (Ctrl-C stops it)")
+    env = {**os.environ, "OMNI_WAREHOUSE": str(settings.warehouse)}
+    try:
+        return subprocess.run(command, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    if not dbt_docs_generate(settings):
+        console.print("[red]dbt docs generate failed[/]")
+        return EXIT_FAILED
+    console.print(f"Docs site written to {settings.project_dir / 'target'}")
+    if args.no_serve:
+        return EXIT_OK
+    console.print(f"Serving it on http://localhost:{args.port} (Ctrl-C stops it)")
+    try:
+        return dbt_docs_serve(settings, args.port)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def cmd_export_profile(args: argparse.Namespace, settings: Settings) -> int:
+    published = current_set(settings.published_directory)
+    if published is None:
+        console.print(
+            f"[red]No published marts in {settings.published_directory}: run `omni build`.[/]"
+        )
+        return EXIT_FAILED
+    try:
+        result = export_profile(published, args.instance, args.out, args.segment, args.where)
+    except ExportError as exc:
+        console.print(f"[red]omni export profile: {exc}[/]")
+        return EXIT_USAGE
+    console.print(
+        f"Wrote {result.rows:,} customers, {len(result.columns)} columns, to {args.out} "
+        f"(profile as of {published.as_of_date})"
+    )
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -281,8 +368,9 @@ def _add_generate_options(parser: argparse.ArgumentParser, demo: bool) -> None:
     parser.add_argument(
         "--end-date",
         type=_iso_date,
-        default=date.today() - timedelta(days=1),
-        help="last file date (default: yesterday)",
+        # The demo is dated: its figures are the same on every machine and every day.
+        default=DEMO_END_DATE if demo else date.today() - timedelta(days=1),
+        help=f"last file date (default: {DEMO_END_DATE if demo else 'yesterday'})",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--cp1252-share", type=float, default=0.1 if demo else 0.0)
@@ -355,6 +443,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--expires-in", type=int, default=3600, metavar="SECONDS")
     token.set_defaults(handler=cmd_token)
+
+    publish_command = commands.add_parser(
+        "publish", help="copy the marts the dashboard and export read to Parquet"
+    )
+    publish_command.set_defaults(handler=cmd_publish)
+
+    dashboard = commands.add_parser("dashboard", help="serve the sales dashboard (Streamlit)")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument(
+        "--address", default="0.0.0.0", help="interface to listen on (default: every one)"
+    )
+    dashboard.set_defaults(handler=cmd_dashboard)
+
+    docs = commands.add_parser("docs", help="generate the dbt docs site and serve it")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.add_argument("--no-serve", action="store_true", help="only generate target/")
+    docs.set_defaults(handler=cmd_docs)
+
+    export = commands.add_parser("export", help="export a mart for another tool")
+    export_kinds = export.add_subparsers(dest="what", required=True)
+    profile = export_kinds.add_parser(
+        "profile", help="the customer profile as a CSV for a campaign tool"
+    )
+    profile.add_argument("--instance", required=True)
+    profile.add_argument("--segment", type=str.upper, help="one RFM_Segment, e.g. LOYAL_CHAMPIONS")
+    profile.add_argument(
+        "--where",
+        metavar="SQL",
+        help="a SQL condition on customer_profile's columns, e.g. '\"ICOMMKT_Total_Value\" > 500'",
+    )
+    profile.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    profile.set_defaults(handler=cmd_export_profile)
 
     demo = commands.add_parser("demo", help="generate sample data, load it, build, summarise")
     _add_generate_options(demo, demo=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from loaders import profile_yaml
 from loaders.folder import FolderListing
 from loaders.landing import FileResult, Lander
+from loaders.publish import publish
 from loaders.settings import Settings
 from loaders.warehouse import connect
 
@@ -43,7 +44,10 @@ def dbt_build(
     extra_args: list[str] | None = None,
     quiet: bool = False,
 ) -> bool:
-    """Run `dbt build` against the settings' warehouse; True when it succeeded.
+    """Run `dbt build` against the settings' warehouse, then publish the marts readers use.
+
+    True when both succeeded. A failed build publishes nothing, so the dashboard and the export
+    keep reading the previous build's marts.
 
     dbt runs in a child process: in-process, dbt-duckdb keeps its connection open after the
     build, which would lock the warehouse for the rest of this process.
@@ -71,7 +75,55 @@ def dbt_build(
         env={**os.environ, **settings.dbt_environment()},
         check=False,
     )
+    if completed.returncode != 0:
+        return False  # readers keep the last good set
+    publish(settings.warehouse, settings.published_directory)
+    return True
+
+
+def dbt_docs_generate(settings: Settings) -> bool:
+    """`dbt docs generate` into the project's target/: the site's manifest and catalog."""
+    profile_yaml.sync(settings.project_dir)
+    completed = subprocess.run(
+        [*_dbt_command(), "docs", "generate", *_project_args(settings)],
+        cwd=settings.project_dir,
+        env={**os.environ, **settings.dbt_environment()},
+        check=False,
+    )
     return completed.returncode == 0
+
+
+def dbt_docs_serve(settings: Settings, port: int) -> int:
+    """Serve the generated site until interrupted; returns dbt's exit code."""
+    completed = subprocess.run(
+        [
+            *_dbt_command(),
+            "docs",
+            "serve",
+            "--port",
+            str(port),
+            "--no-browser",
+            *_project_args(settings),
+        ],
+        cwd=settings.project_dir,
+        env={**os.environ, **settings.dbt_environment()},
+        check=False,
+    )
+    return completed.returncode
+
+
+def _dbt_command() -> list[str]:
+    """dbt in a child process, so this process never holds the warehouse open."""
+    return [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
+
+
+def _project_args(settings: Settings) -> list[str]:
+    return [
+        "--project-dir",
+        str(settings.project_dir),
+        "--profiles-dir",
+        str(settings.project_dir),
+    ]
 
 
 def dbt_results_summary(settings: Settings) -> str:

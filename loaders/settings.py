@@ -31,6 +31,11 @@ class Settings:
         """Scratch space for files being landed (DuckDB itself spills to `<file>.tmp/`)."""
         return self.warehouse.parent / f"{self.warehouse.name}.landing"
 
+    @property
+    def published_directory(self) -> Path:
+        """Parquet copies of the marts readers use, replaced whole after each build."""
+        return self.warehouse.parent / "published"
+
     def dbt_environment(self) -> dict[str, str]:
         """Variables `profiles.yml` reads, so dbt opens the same file the loader wrote."""
         return {

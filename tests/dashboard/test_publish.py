@@ -1,0 +1,93 @@
+"""Publishing: readers get whole sets, never the warehouse; a failed publication changes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from contextlib import closing
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders.publish import PUBLISHED_MARTS, current_set, open_set, publish
+from tests.dashboard.conftest import write_small_warehouse
+
+
+def at(minute: int) -> datetime:
+    return datetime(2026, 7, 6, 3, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return write_small_warehouse(tmp_path / "omni.duckdb")
+
+
+def test_manifest_names_a_complete_set(warehouse: Path):
+    published_dir = warehouse.parent / "published"
+    assert current_set(published_dir) is None
+    published = publish(warehouse, published_dir, at(0))
+
+    manifest = json.loads((published_dir / "manifest.json").read_text())
+    assert manifest["build_id"] == "20260706T030000000000Z"
+    assert manifest["as_of_date"] == "2026-06-30"
+    assert manifest["row_counts"]["sales_daily"] == 12
+    assert manifest["row_counts"]["customer_profile"] == 4
+    assert current_set(published_dir) == published
+    assert sorted(p.name for p in published.directory.iterdir()) == sorted(
+        f"{mart}.parquet" for mart in PUBLISHED_MARTS
+    )
+    with closing(open_set(published)) as con:
+        total = con.execute("select sum(sales) from sales_daily").fetchone()[0]
+    assert total == 1494  # 495.00 of AR + 999.00 of CL
+
+
+def test_readers_never_need_the_warehouse(warehouse: Path):
+    """A build holds the DuckDB file read-write; the published set stays readable meanwhile."""
+    published = publish(warehouse, warehouse.parent / "published", at(0))
+    holder = (
+        f"import duckdb, sys; con = duckdb.connect({str(warehouse)!r}); "
+        "print('open', flush=True); sys.stdin.read()"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(warehouse), read_only=True)  # what a direct reader would hit
+        with closing(open_set(current_set(published.directory.parents[1]))) as con:
+            assert con.execute("select count(*) from sales_daily").fetchone()[0] == 12
+    finally:
+        writer.communicate("", timeout=30)
+
+
+def test_a_new_build_replaces_the_set_and_old_sets_are_pruned(warehouse: Path):
+    published_dir = warehouse.parent / "published"
+    first = publish(warehouse, published_dir, at(0))
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("delete from marts.sales_daily where instance_id = 'CL'")
+    sets = [publish(warehouse, published_dir, at(minute)) for minute in (1, 2, 3)]
+
+    latest = current_set(published_dir)
+    assert latest == sets[-1]
+    assert latest.row_counts["sales_daily"] == 11
+    # The current set and the two before it stay for readers still on them.
+    kept = sorted(p.name for p in (published_dir / "sets").iterdir())
+    assert kept == [s.build_id for s in sets]
+    assert not first.directory.exists()
+
+
+def test_a_failed_publication_keeps_the_previous_set(warehouse: Path):
+    published_dir = warehouse.parent / "published"
+    before = publish(warehouse, published_dir, at(0))
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("drop table marts.customer_profile")
+    with pytest.raises(duckdb.CatalogException):
+        publish(warehouse, published_dir, at(1))
+    assert current_set(published_dir) == before
+    assert current_set(published_dir).as_of_date == date(2026, 6, 30)
+    with closing(open_set(before)) as con:
+        assert con.execute("select count(*) from customer_profile").fetchone()[0] == 4
