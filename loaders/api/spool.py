@@ -105,18 +105,21 @@ def iter_records(spool_dir: Path) -> Iterator[SpoolRecord]:
         yield from read_segment(segment).records
 
 
-def pending_api_orders(spool_dir: Path, since: datetime) -> int:
+def pending_api_orders(spool_dir: Path, since: datetime, instance_id: str | None = None) -> int:
     """Distinct order keys (instance, StoreCode, OrderNumber) the API accepted after `since`.
 
     For the dashboard's "live" card: `since` is typically the last build's time; a naive
-    datetime is taken as UTC. Re-posts of one order count once.
+    datetime is taken as UTC. Re-posts of one order count once. With `instance_id`, only that
+    instance's orders count.
     """
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     keys = {
         record.order_key
         for record in iter_records(spool_dir)
-        if record.kind == "order" and record.received_at > since
+        if record.kind == "order"
+        and record.received_at > since
+        and instance_id in (None, record.order_key[0])
     }
     return len(keys)
 

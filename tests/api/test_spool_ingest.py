@@ -142,4 +142,6 @@ def test_pending_api_orders_counts_distinct_keys_after_since(writer: SpoolWriter
     assert pending_api_orders(writer.spool_dir, middle) == 2
     assert pending_api_orders(writer.spool_dir, middle.replace(tzinfo=None)) == 2  # naive = UTC
     assert pending_api_orders(writer.spool_dir, datetime.now(UTC)) == 0
+    assert pending_api_orders(writer.spool_dir, before, instance_id="CL") == 1
+    assert pending_api_orders(writer.spool_dir, before, instance_id="BR") == 0
     assert pending_api_orders(writer.spool_dir.parent / "nowhere", before) == 0
