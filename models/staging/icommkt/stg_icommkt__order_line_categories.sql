@@ -23,7 +23,8 @@ latest_categories_batches as (
         instance_id,
         store_code,
         order_number,
-        max_by(load_id, {{ ordering_tuple(['file_date', 'file_name']) }}) as load_id
+        max_by(file_date, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_date,
+        max_by(file_name, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_name
     from order_line_categories
     group by
         instance_id,
@@ -51,7 +52,8 @@ latest_batch_categories as (
             order_line_categories.instance_id = latest_categories_batches.instance_id
             and order_line_categories.store_code = latest_categories_batches.store_code
             and order_line_categories.order_number = latest_categories_batches.order_number
-            and order_line_categories.load_id = latest_categories_batches.load_id
+            and order_line_categories.file_date = latest_categories_batches.file_date
+            and order_line_categories.file_name = latest_categories_batches.file_name
     group by
         order_line_categories.instance_id,
         order_line_categories.store_code,

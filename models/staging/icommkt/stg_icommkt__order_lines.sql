@@ -28,7 +28,8 @@ latest_lines_batches as (
         instance_id,
         store_code,
         order_number,
-        max_by(load_id, {{ ordering_tuple(['file_date', 'file_name']) }}) as load_id
+        max_by(file_date, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_date,
+        max_by(file_name, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_name
     from order_lines
     group by
         instance_id,
@@ -60,7 +61,8 @@ latest_batch_lines as (
             order_lines.instance_id = latest_lines_batches.instance_id
             and order_lines.store_code = latest_lines_batches.store_code
             and order_lines.order_number = latest_lines_batches.order_number
-            and order_lines.load_id = latest_lines_batches.load_id
+            and order_lines.file_date = latest_lines_batches.file_date
+            and order_lines.file_name = latest_lines_batches.file_name
 
 ),
 
