@@ -16,20 +16,24 @@ order_line_categories as (
 
 ),
 
--- the batch (file) holding an order's current categories: latest file date, then name
-latest_categories_batches as (
+-- every category row of one order's batch shares rank 1 when that batch is its latest
+order_line_categories_batches as (
 
     select
         instance_id,
         store_code,
         order_number,
-        max_by(file_date, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_date,
-        max_by(file_name, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_name
+        sku,
+        category,
+        file_date,
+        file_name,
+        line_number,
+        load_id,
+        rank() over (
+            partition by instance_id, store_code, order_number
+            order by file_date desc, file_name desc
+        ) as batch_rank
     from order_line_categories
-    group by
-        instance_id,
-        store_code,
-        order_number
 
 ),
 
@@ -37,32 +41,26 @@ latest_categories_batches as (
 latest_batch_categories as (
 
     select
-        order_line_categories.instance_id,
-        order_line_categories.store_code,
-        order_line_categories.order_number,
-        order_line_categories.sku,
-        order_line_categories.category,
-        order_line_categories.file_date,
-        order_line_categories.file_name,
-        order_line_categories.load_id,
-        min(order_line_categories.line_number) as line_number
-    from order_line_categories
-    inner join latest_categories_batches
-        on
-            order_line_categories.instance_id = latest_categories_batches.instance_id
-            and order_line_categories.store_code = latest_categories_batches.store_code
-            and order_line_categories.order_number = latest_categories_batches.order_number
-            and order_line_categories.file_date = latest_categories_batches.file_date
-            and order_line_categories.file_name = latest_categories_batches.file_name
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        load_id,
+        min(line_number) as line_number
+    from order_line_categories_batches
+    where batch_rank = 1
     group by
-        order_line_categories.instance_id,
-        order_line_categories.store_code,
-        order_line_categories.order_number,
-        order_line_categories.sku,
-        order_line_categories.category,
-        order_line_categories.file_date,
-        order_line_categories.file_name,
-        order_line_categories.load_id
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        category,
+        file_date,
+        file_name,
+        load_id
 
 ),
 

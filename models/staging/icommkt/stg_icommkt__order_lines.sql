@@ -21,48 +21,51 @@ order_lines as (
 
 ),
 
--- the batch (file) holding an order's current lines: latest file date, then name
-latest_lines_batches as (
+-- every line of one order's batch shares rank 1 when that batch is its latest
+order_lines_batches as (
 
     select
         instance_id,
         store_code,
         order_number,
-        max_by(file_date, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_date,
-        max_by(file_name, {{ ordering_tuple(['file_date', 'file_name']) }}) as file_name
+        sku,
+        product_name,
+        brand,
+        seller_code,
+        quantity,
+        unit_price,
+        line_amount,
+        file_date,
+        file_name,
+        line_number,
+        load_id,
+        rank() over (
+            partition by instance_id, store_code, order_number
+            order by file_date desc, file_name desc
+        ) as batch_rank
     from order_lines
-    group by
-        instance_id,
-        store_code,
-        order_number
 
 ),
 
 latest_batch_lines as (
 
     select
-        order_lines.instance_id,
-        order_lines.store_code,
-        order_lines.order_number,
-        order_lines.sku,
-        order_lines.product_name,
-        order_lines.brand,
-        order_lines.seller_code,
-        order_lines.quantity,
-        order_lines.unit_price,
-        order_lines.line_amount,
-        order_lines.file_date,
-        order_lines.file_name,
-        order_lines.line_number,
-        order_lines.load_id
-    from order_lines
-    inner join latest_lines_batches
-        on
-            order_lines.instance_id = latest_lines_batches.instance_id
-            and order_lines.store_code = latest_lines_batches.store_code
-            and order_lines.order_number = latest_lines_batches.order_number
-            and order_lines.file_date = latest_lines_batches.file_date
-            and order_lines.file_name = latest_lines_batches.file_name
+        instance_id,
+        store_code,
+        order_number,
+        sku,
+        product_name,
+        brand,
+        seller_code,
+        quantity,
+        unit_price,
+        line_amount,
+        file_date,
+        file_name,
+        line_number,
+        load_id
+    from order_lines_batches
+    where batch_rank = 1
 
 ),
 
