@@ -42,16 +42,21 @@ def dbt_build(
     as_of: date | None = None,
     extra_args: list[str] | None = None,
     quiet: bool = False,
+    target: str = "duckdb",
 ) -> bool:
-    """Run `dbt build` against the settings' warehouse; True when it succeeded.
+    """Run `dbt build` against the settings' warehouse (or Spark); True when it succeeded.
 
     dbt runs in a child process: in-process, dbt-duckdb keeps its connection open after the
     build, which would lock the warehouse for the rest of this process.
     """
     profile_yaml.sync(settings.project_dir)
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with closing(connect(settings.warehouse, settings.memory_limit)):
-        pass  # the raw layer must exist before dbt's sources are read
+    if target == "duckdb":
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with closing(connect(settings.warehouse, settings.memory_limit)):
+            pass  # the raw layer must exist before dbt's sources are read
+    else:
+        # Spark reads the raw layer from `omni publish-raw`'s Parquet, keeps its own tables
+        settings.spark_dir.mkdir(parents=True, exist_ok=True)
     args = [
         sys.executable,
         "-c",
@@ -62,6 +67,8 @@ def dbt_build(
         str(settings.project_dir),
         "--profiles-dir",
         str(settings.project_dir),
+        "--target",
+        target,
     ]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]

@@ -19,6 +19,18 @@ class Settings:
     warehouse: Path
     inbox: Path
     memory_limit: str
+    raw_parquet_override: Path | None = None
+    spark_dir_override: Path | None = None
+
+    @property
+    def raw_parquet(self) -> Path:
+        """Where `omni publish-raw` writes the raw layer as Parquet, for Spark to read."""
+        return self.raw_parquet_override or self.warehouse.parent / "raw_parquet"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark session's tables and metastore (`--target spark`)."""
+        return self.spark_dir_override or self.warehouse.parent / "spark"
 
     @property
     def landing_directory(self) -> Path:
@@ -30,6 +42,8 @@ class Settings:
         return {
             "OMNI_WAREHOUSE": str(self.warehouse),
             "OMNI_MEMORY_LIMIT": self.memory_limit,
+            "OMNI_RAW_PARQUET": str(self.raw_parquet),
+            "OMNI_SPARK_DIR": str(self.spark_dir),
         }
 
 
@@ -37,11 +51,16 @@ def load_settings() -> Settings:
     project_dir = Path(os.environ.get("OMNI_PROJECT_DIR", PACKAGE_PARENT)).resolve()
     warehouse = Path(os.environ.get("OMNI_WAREHOUSE", project_dir / "warehouse" / "omni.duckdb"))
     inbox = Path(os.environ.get("OMNI_INBOX", project_dir / "inbox"))
+    # Spark's input (raw Parquet) and output sit beside the DuckDB file unless told otherwise.
+    raw_parquet = os.environ.get("OMNI_RAW_PARQUET")
+    spark_dir = os.environ.get("OMNI_SPARK_DIR")
     return Settings(
         project_dir=project_dir,
         warehouse=_absolute(warehouse, project_dir),
         inbox=_absolute(inbox, project_dir),
         memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "8GB"),
+        raw_parquet_override=_absolute(Path(raw_parquet), project_dir) if raw_parquet else None,
+        spark_dir_override=_absolute(Path(spark_dir), project_dir) if spark_dir else None,
     )
 
 

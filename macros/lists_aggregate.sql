@@ -19,12 +19,21 @@
     unnest({{ list_expression }})
 {%- endmacro %}
 
+{% macro spark__unnest_list(list_expression) -%}
+    explode({{ list_expression }})
+{%- endmacro %}
+
 {% macro aggregate_clean_list(expression) -%}
     {{ return(adapter.dispatch('aggregate_clean_list', 'omnichannel')(expression)) }}
 {%- endmacro %}
 
 {% macro default__aggregate_clean_list(expression) -%}
     {{ clean_list('list(' ~ expression ~ ')') }}
+{%- endmacro %}
+
+{#- Spark: collect_list skips NULLs; clean_list drops the empty strings. -#}
+{% macro spark__aggregate_clean_list(expression) -%}
+    {{ clean_list('collect_list(' ~ expression ~ ')') }}
 {%- endmacro %}
 
 {% macro aggregate_flat_clean_list(list_expression) -%}
@@ -35,12 +44,22 @@
     {{ clean_list('flatten(list(' ~ list_expression ~ '))') }}
 {%- endmacro %}
 
+{% macro spark__aggregate_flat_clean_list(list_expression) -%}
+    {{ clean_list('flatten(collect_list(' ~ list_expression ~ '))') }}
+{%- endmacro %}
+
 {% macro aggregate_value_ages(value, age_days, condition) -%}
     {{ return(adapter.dispatch('aggregate_value_ages', 'omnichannel')(value, age_days, condition)) }}
 {%- endmacro %}
 
 {% macro default__aggregate_value_ages(value, age_days, condition) -%}
     list(struct_pack(value := {{ value }}, age_days := {{ age_days }})) filter (where {{ condition }})
+{%- endmacro %}
+
+{#- Spark: an empty array (not NULL) when no row meets the condition; values_within copes. -#}
+{% macro spark__aggregate_value_ages(value, age_days, condition) -%}
+    collect_list(struct({{ value }} as value, {{ age_days }} as age_days))
+        filter (where {{ condition }})
 {%- endmacro %}
 
 {% macro values_within(value_ages, days) -%}
@@ -56,12 +75,26 @@
     list_sort(list_transform(coalesce({{ kept }}, []), lambda x: x.value))
 {%- endmacro %}
 
+{#- Spark: a NULL list (customer without purchases) becomes an empty array<string>. -#}
+{% macro spark__values_within(value_ages, days) -%}
+    {%- if days is none -%}
+        {%- set kept = value_ages -%}
+    {%- else -%}
+        {%- set kept = 'filter(' ~ value_ages ~ ', x -> x.age_days < ' ~ days ~ ')' -%}
+    {%- endif -%}
+    coalesce(array_sort(transform({{ kept }}, x -> x.value)), {{ empty_list() }})
+{%- endmacro %}
+
 {% macro empty_list() -%}
     {{ return(adapter.dispatch('empty_list', 'omnichannel')()) }}
 {%- endmacro %}
 
 {% macro default__empty_list() -%}
     cast([] as {{ dbt.type_string() }}[])
+{%- endmacro %}
+
+{% macro spark__empty_list() -%}
+    cast(array() as array<{{ dbt.type_string() }}>)
 {%- endmacro %}
 
 {% macro concat_lists(first_list, second_list) -%}
@@ -72,6 +105,10 @@
     list_concat({{ first_list }}, {{ second_list }})
 {%- endmacro %}
 
+{% macro spark__concat_lists(first_list, second_list) -%}
+    concat({{ first_list }}, {{ second_list }})
+{%- endmacro %}
+
 
 {#- True when every element of `subset` is in `superset`. -#}
 {% macro list_contains_all(superset, subset) -%}
@@ -80,4 +117,9 @@
 
 {% macro default__list_contains_all(superset, subset) -%}
     list_has_all({{ superset }}, {{ subset }})
+{%- endmacro %}
+
+{#- Spark: nothing of `subset` is missing from `superset`. -#}
+{% macro spark__list_contains_all(superset, subset) -%}
+    (size(array_except({{ subset }}, {{ superset }})) = 0)
 {%- endmacro %}
