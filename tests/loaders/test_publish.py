@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,8 @@ import duckdb
 
 from loaders.contract import FileKind
 from loaders.publish import EMPTY_TABLE_FILE, publish_raw
-from tests.conftest import header
+from loaders.warehouse import ensure_raw_schema
+from tests.conftest import header, run_omni
 
 ORDERS_HEADER = header(FileKind.ORDERS)
 
@@ -98,3 +100,27 @@ def test_an_empty_table_is_one_file_with_every_column_and_republishing_replaces(
     publish_raw(database, out)
     assert sorted(p.name for p in (out / "orders").iterdir()) == ["instance_id=AR"]
     assert not list(out.glob(".*"))  # no half-written or previous copy left beside it
+
+
+def test_cli_publishes_beside_the_warehouse_and_spark_build_needs_it(tmp_path: Path):
+    env = {
+        **os.environ,
+        "OMNI_WAREHOUSE": str(tmp_path / "wh" / "omni.duckdb"),
+        "COLUMNS": "200",
+    }
+    env.pop("OMNI_RAW_PARQUET", None)
+    missing_warehouse = run_omni(env, "publish-raw")
+    assert missing_warehouse.returncode == 1
+    assert "run `omni load` first" in missing_warehouse.stdout
+
+    no_parquet = run_omni(env, "build", "--target", "spark")
+    assert no_parquet.returncode == 1
+    assert "run `omni publish-raw` first" in no_parquet.stdout
+
+    (tmp_path / "wh").mkdir()
+    with duckdb.connect(env["OMNI_WAREHOUSE"]) as con:
+        ensure_raw_schema(con)
+    published = run_omni(env, "publish-raw")
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert "raw.orders: 0 rows" in published.stdout
+    assert (tmp_path / "wh" / "raw_parquet" / "orders" / EMPTY_TABLE_FILE).exists()

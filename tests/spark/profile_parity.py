@@ -6,7 +6,6 @@ decimals to the cent, everything else (dates, integers, booleans, text) exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -58,9 +57,3 @@ def differences(
                 if len(found) >= limit:
                     return found
     return found
-
-
-def column_kinds(con: duckdb.DuckDBPyConnection, relation: str) -> Iterable[tuple[str, str]]:
-    return [
-        (row[0], row[1]) for row in con.execute(f"describe select * from {relation}").fetchall()
-    ]
