@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SQL_PATHS := models macros tests/dbt analyses
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install install-spark clean
 
 $(BIN)/omni: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,13 @@ $(BIN)/omni: pyproject.toml
 	touch $@
 
 install: $(BIN)/omni
+
+# dbt-spark and pyspark (~460 MB): only the tests and `omni build --target spark` need them.
+$(VENV)/.spark-installed: pyproject.toml $(BIN)/omni
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	touch $@
+
+install-spark: $(VENV)/.spark-installed
 
 demo: install
 	$(BIN)/omni demo
@@ -23,7 +30,7 @@ lint: install
 	# The dbt templater only needs a database it can open, not the raw tables.
 	OMNI_WAREHOUSE=:memory: $(BIN)/sqlfluff lint $(SQL_PATHS)
 
-test: lint
+test: lint install-spark
 	$(BIN)/pytest
 
 clean:

@@ -175,7 +175,13 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False) -> int:
-    built = dbt_build(settings, args.as_of, quiet=quiet)
+    target = getattr(args, "target", "duckdb")
+    if target == "spark" and not settings.raw_parquet.is_dir():
+        console.print(
+            f"[red]No raw Parquet at {settings.raw_parquet}: run `omni publish-raw` first[/]"
+        )
+        return EXIT_FAILED
+    built = dbt_build(settings, args.as_of, quiet=quiet, target=target)
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )
@@ -272,6 +278,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return max(code, api_code), api_records > 0 or any(r.status in landed for r in results)
 
     return run_every(args.watch, load, lambda: cmd_build(args, settings), say=console.print)
+
+
+def cmd_publish_raw(args: argparse.Namespace, settings: Settings) -> int:
+    from loaders.publish_raw import publish_raw
+
+    if not settings.warehouse.exists():
+        console.print(f"No warehouse at {settings.warehouse} yet: run `omni load` first.")
+        return EXIT_FAILED
+    out = args.out or settings.raw_parquet
+    for published in publish_raw(settings.warehouse, out):
+        console.print(f"{published.table}: {published.rows:,} rows -> {published.folder}")
+    return EXIT_OK
 
 
 def cmd_sync_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -421,7 +439,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="dbt build of every model and test")
     build.add_argument("--as-of", type=_iso_date, help="rebuild as of this date (YYYY-MM-DD)")
+    build.add_argument(
+        "--target",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="profiles.yml target: the DuckDB warehouse (default) or Spark, which reads the "
+        "raw Parquet of `omni publish-raw`",
+    )
     build.set_defaults(handler=cmd_build)
+
+    publish = commands.add_parser(
+        "publish-raw", help="write the raw layer as Parquet partitioned by instance and day"
+    )
+    publish.add_argument(
+        "--out",
+        type=Path,
+        help="folder (default: $OMNI_RAW_PARQUET, else raw_parquet/ beside the warehouse)",
+    )
+    publish.set_defaults(handler=cmd_publish_raw)
 
     sync_docs = commands.add_parser(
         "sync-docs", help="write customer_profile's windowed columns into its YAML"

@@ -20,11 +20,23 @@ class Settings:
     inbox: Path
     memory_limit: str
     api_spool_dir: Path | None = None
+    raw_parquet_override: Path | None = None
+    spark_dir_override: Path | None = None
 
     @property
     def api_spool(self) -> Path:
         """The API's spool of accepted records (SPEC §4), beside the warehouse by default."""
         return self.api_spool_dir or self.warehouse.parent / "api-spool"
+
+    @property
+    def raw_parquet(self) -> Path:
+        """Where `omni publish-raw` writes the raw layer as Parquet, for Spark to read."""
+        return self.raw_parquet_override or self.warehouse.parent / "raw_parquet"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark session's tables and metastore (`--target spark`)."""
+        return self.spark_dir_override or self.warehouse.parent / "spark"
 
     @property
     def landing_directory(self) -> Path:
@@ -41,6 +53,8 @@ class Settings:
         return {
             "OMNI_WAREHOUSE": str(self.warehouse),
             "OMNI_MEMORY_LIMIT": self.memory_limit,
+            "OMNI_RAW_PARQUET": str(self.raw_parquet),
+            "OMNI_SPARK_DIR": str(self.spark_dir),
         }
 
 
@@ -49,12 +63,17 @@ def load_settings() -> Settings:
     warehouse = Path(os.environ.get("OMNI_WAREHOUSE", project_dir / "warehouse" / "omni.duckdb"))
     inbox = Path(os.environ.get("OMNI_INBOX", project_dir / "inbox"))
     spool = os.environ.get("OMNI_API_SPOOL")
+    # Spark's input (raw Parquet) and output sit beside the DuckDB file unless told otherwise.
+    raw_parquet = os.environ.get("OMNI_RAW_PARQUET")
+    spark_dir = os.environ.get("OMNI_SPARK_DIR")
     return Settings(
         project_dir=project_dir,
         warehouse=_absolute(warehouse, project_dir),
         inbox=_absolute(inbox, project_dir),
         memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "8GB"),
         api_spool_dir=_absolute(Path(spool), project_dir) if spool else None,
+        raw_parquet_override=_absolute(Path(raw_parquet), project_dir) if raw_parquet else None,
+        spark_dir_override=_absolute(Path(spark_dir), project_dir) if spark_dir else None,
     )
 
 

@@ -22,3 +22,12 @@
         interval 1 day
     )) as date)
 {%- endmacro %}
+
+{#- Spark: sequence() over dates already yields dates. -#}
+{% macro spark__date_spine(start_date, end_date) -%}
+    explode(sequence(
+        cast({{ start_date }} as date),
+        cast({{ end_date }} as date),
+        interval 1 day
+    ))
+{%- endmacro %}

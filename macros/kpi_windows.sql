@@ -52,6 +52,11 @@
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
 
+{#- Spark: `div` is integral division (operands here are never negative). -#}
+{% macro spark__integer_divide(numerator, denominator) -%}
+    (({{ numerator }}) div ({{ denominator }}))
+{%- endmacro %}
+
 {#-
     Tie-aware quintile score 1..5 (SPEC §3.4) from `worse` = how many of the `population` are
     strictly worse: 1 + floor(5 * worse / (population - 1)), capped at 5; 1 when alone.

@@ -28,6 +28,10 @@
     row({{ expressions | join(', ') }})
 {%- endmacro %}
 
+{% macro spark__ordering_tuple(expressions) -%}
+    struct({{ expressions | join(', ') }})
+{%- endmacro %}
+
 {#- max_by (DuckDB, Spark, Databricks, Snowflake, Trino) skips rows whose ordering is NULL. -#}
 {% macro default__latest_non_empty(column, order_by) -%}
     max_by(

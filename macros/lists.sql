@@ -22,10 +22,22 @@
     ) }}
 {%- endmacro %}
 
+{#- Spark's split() takes a regular expression: a one-character class matches the separator. -#}
+{% macro spark__split_to_list(column, separator) -%}
+    {{ clean_list(
+        "transform(split(coalesce(" ~ column ~ ", ''), '[" ~ separator
+        ~ "]'), v -> trim(v))"
+    ) }}
+{%- endmacro %}
+
 {% macro clean_list(list_expression) -%}
     {{ return(adapter.dispatch('clean_list', 'omnichannel')(list_expression)) }}
 {%- endmacro %}
 
 {% macro default__clean_list(list_expression) -%}
     list_sort(list_distinct(list_filter({{ list_expression }}, lambda v: v <> '')))
+{%- endmacro %}
+
+{% macro spark__clean_list(list_expression) -%}
+    array_sort(array_distinct(filter({{ list_expression }}, v -> v <> '')))
 {%- endmacro %}

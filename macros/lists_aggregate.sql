@@ -22,12 +22,21 @@
     unnest({{ list_expression }})
 {%- endmacro %}
 
+{% macro spark__unnest_list(list_expression) -%}
+    explode({{ list_expression }})
+{%- endmacro %}
+
 {% macro aggregate_clean_list(expression) -%}
     {{ return(adapter.dispatch('aggregate_clean_list', 'omnichannel')(expression)) }}
 {%- endmacro %}
 
 {% macro default__aggregate_clean_list(expression) -%}
     {{ clean_list('list(' ~ expression ~ ')') }}
+{%- endmacro %}
+
+{#- Spark: collect_list skips NULLs; clean_list drops the empty strings. -#}
+{% macro spark__aggregate_clean_list(expression) -%}
+    {{ clean_list('collect_list(' ~ expression ~ ')') }}
 {%- endmacro %}
 
 {% macro aggregate_flat_clean_list(list_expression) -%}
@@ -38,6 +47,10 @@
     {{ clean_list('flatten(list(' ~ list_expression ~ '))') }}
 {%- endmacro %}
 
+{% macro spark__aggregate_flat_clean_list(list_expression) -%}
+    {{ clean_list('flatten(collect_list(' ~ list_expression ~ '))') }}
+{%- endmacro %}
+
 {% macro aggregate_value_ages(value, age_days, condition) -%}
     {{ return(adapter.dispatch('aggregate_value_ages', 'omnichannel')(value, age_days, condition)) }}
 {%- endmacro %}
@@ -46,6 +59,12 @@
     list(
         struct_pack(value := {{ value }}, age_days := {{ age_days }}) order by {{ value }}
     ) filter (where {{ condition }})
+{%- endmacro %}
+
+{#- Spark: an empty array (not NULL) when no row meets the condition; values_within copes. -#}
+{% macro spark__aggregate_value_ages(value, age_days, condition) -%}
+    collect_list(struct({{ value }} as value, {{ age_days }} as age_days))
+        filter (where {{ condition }})
 {%- endmacro %}
 
 {% macro values_within(value_ages, days) -%}
@@ -69,12 +88,32 @@
     first({{ value }} order by {{ weight }} desc, {{ value }} asc) filter (where {{ condition }})
 {%- endmacro %}
 
+{#- Spark: the least (-weight, value) struct is the greatest weight, then the smaller value. -#}
+{% macro spark__aggregate_favorite_value(value, weight, condition) -%}
+    min(named_struct('negative_weight', -{{ weight }}, 'value', {{ value }}))
+        filter (where {{ condition }}).value
+{%- endmacro %}
+
+{#- Spark: a NULL list (customer without purchases) becomes an empty array<string>. -#}
+{% macro spark__values_within(value_ages, days) -%}
+    {%- if days is none -%}
+        {%- set kept = value_ages -%}
+    {%- else -%}
+        {%- set kept = 'filter(' ~ value_ages ~ ', x -> x.age_days < ' ~ days ~ ')' -%}
+    {%- endif -%}
+    coalesce(array_sort(transform({{ kept }}, x -> x.value)), {{ empty_list() }})
+{%- endmacro %}
+
 {% macro empty_list() -%}
     {{ return(adapter.dispatch('empty_list', 'omnichannel')()) }}
 {%- endmacro %}
 
 {% macro default__empty_list() -%}
     cast([] as {{ dbt.type_string() }}[])
+{%- endmacro %}
+
+{% macro spark__empty_list() -%}
+    cast(array() as array<{{ dbt.type_string() }}>)
 {%- endmacro %}
 
 {% macro concat_lists(first_list, second_list) -%}
@@ -85,6 +124,10 @@
     list_concat({{ first_list }}, {{ second_list }})
 {%- endmacro %}
 
+{% macro spark__concat_lists(first_list, second_list) -%}
+    concat({{ first_list }}, {{ second_list }})
+{%- endmacro %}
+
 
 {#- True when every element of `subset` is in `superset`. -#}
 {% macro list_contains_all(superset, subset) -%}
@@ -93,4 +136,9 @@
 
 {% macro default__list_contains_all(superset, subset) -%}
     list_has_all({{ superset }}, {{ subset }})
+{%- endmacro %}
+
+{#- Spark: nothing of `subset` is missing from `superset`. -#}
+{% macro spark__list_contains_all(superset, subset) -%}
+    (size(array_except({{ subset }}, {{ superset }})) = 0)
 {%- endmacro %}

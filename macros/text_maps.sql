@@ -28,6 +28,10 @@
     unnest(map_values({{ map_column }})) as {{ value_alias }}
 {%- endmacro %}
 
+{% macro spark__explode_map(map_column, key_alias, value_alias) -%}
+    explode({{ map_column }}) as ({{ key_alias }}, {{ value_alias }})
+{%- endmacro %}
+
 {% macro build_map(key_column, value_column) -%}
     {{ return(adapter.dispatch('build_map', 'omnichannel')(key_column, value_column)) }}
 {%- endmacro %}
@@ -41,10 +45,21 @@
     )
 {%- endmacro %}
 
+{#- Spark: entries sorted by key (then value), as DuckDB's `order by` does. -#}
+{% macro spark__build_map(key_column, value_column) -%}
+    map_from_entries(
+        array_sort(collect_list(struct({{ key_column }} as key, {{ value_column }} as value)))
+    )
+{%- endmacro %}
+
 {% macro empty_text_map() -%}
     {{ return(adapter.dispatch('empty_text_map', 'omnichannel')()) }}
 {%- endmacro %}
 
 {% macro default__empty_text_map() -%}
     cast(map() as map({{ dbt.type_string() }}, {{ dbt.type_string() }}))
+{%- endmacro %}
+
+{% macro spark__empty_text_map() -%}
+    cast(map() as map<{{ dbt.type_string() }}, {{ dbt.type_string() }}>)
 {%- endmacro %}
