@@ -185,7 +185,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )
-    if built:
+    if built and target == "duckdb":
         console.print(f"Published the dashboard's marts to {settings.published_directory}")
     return EXIT_OK if built else EXIT_FAILED
 
