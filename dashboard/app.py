@@ -94,41 +94,22 @@ def choose_filters(con) -> metrics.Filters | None:
     )
 
 
+def sales_bars(container, title: str, frame, dimension: str) -> None:
+    """Horizontal bars of `sales` per `dimension`, largest first."""
+    container.subheader(title)
+    container.bar_chart(frame, x=dimension, y="sales", horizontal=True, sort="-sales")
+
+
 def show_charts(con, filters: metrics.Filters) -> None:
     st.subheader("Daily sales")
     st.line_chart(metrics.daily_trend(con, filters), x="order_date", y="sales")
 
     left, right = st.columns(2)
-    left.subheader("Sales by store")
-    left.bar_chart(
-        metrics.sales_by_store(con, filters),
-        x="store_code",
-        y="sales",
-        horizontal=True,
-        sort="-sales",
-    )
-    right.subheader("Sales by channel")
-    right.bar_chart(
-        metrics.sales_by_channel(con, filters),
-        x="channel",
-        y="sales",
-        horizontal=True,
-        sort="-sales",
-    )
-
+    sales_bars(left, "Sales by store", metrics.sales_by_store(con, filters), "store_code")
+    sales_bars(right, "Sales by channel", metrics.sales_by_channel(con, filters), "channel")
     left, right = st.columns(2)
-    left.subheader("Line sales by brand")
-    left.bar_chart(
-        metrics.sales_by_brand(con, filters), x="brand", y="sales", horizontal=True, sort="-sales"
-    )
-    right.subheader("Line sales by category")
-    right.bar_chart(
-        metrics.sales_by_category(con, filters),
-        x="category",
-        y="sales",
-        horizontal=True,
-        sort="-sales",
-    )
+    sales_bars(left, "Line sales by brand", metrics.sales_by_brand(con, filters), "brand")
+    sales_bars(right, "Line sales by category", metrics.sales_by_category(con, filters), "category")
     st.caption(
         "Store and channel bars add up to total sales (order totals). Brand, category and "
         "product figures are line amounts, net of returns; a product in several categories "

@@ -192,19 +192,7 @@ def sales_by_channel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
 
 def sales_by_brand(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Net line amounts and units per brand, largest first (a product without brand: '(none)')."""
-    return con.execute(
-        f"""
-        select
-            coalesce(brand, '(none)') as brand,
-            cast(sum(line_amount) as double) as sales,
-            cast(sum(units) as double) as units
-        from sales_by_product_daily
-        where {MATCHES_FILTERS}
-        group by all
-        order by sales desc, brand
-        """,
-        filters.parameters(),
-    ).df()
+    return _line_sales_by(con, filters, "sales_by_product_daily", "brand")
 
 
 def sales_by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -213,19 +201,7 @@ def sales_by_category(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Da
     A line counts in every category of its product, so categories add up to more than the
     lines' total; lines without a category show as '(none)'.
     """
-    return con.execute(
-        f"""
-        select
-            coalesce(category, '(none)') as category,
-            cast(sum(line_amount) as double) as sales,
-            cast(sum(units) as double) as units
-        from sales_by_category_daily
-        where {MATCHES_FILTERS}
-        group by all
-        order by sales desc, category
-        """,
-        filters.parameters(),
-    ).df()
+    return _line_sales_by(con, filters, "sales_by_category_daily", "category")
 
 
 def products(
@@ -272,6 +248,24 @@ def rfm_distribution(con: duckdb.DuckDBPyConnection, instance_id: str) -> pd.Dat
             rfm_segment
         """,
         [instance_id],
+    ).df()
+
+
+def _line_sales_by(
+    con: duckdb.DuckDBPyConnection, filters: Filters, mart: str, dimension: str
+) -> pd.DataFrame:
+    return con.execute(
+        f"""
+        select
+            coalesce({dimension}, '(none)') as {dimension},
+            cast(sum(line_amount) as double) as sales,
+            cast(sum(units) as double) as units
+        from {mart}
+        where {MATCHES_FILTERS}
+        group by all
+        order by sales desc, {dimension}
+        """,
+        filters.parameters(),
     ).df()
 
 
