@@ -24,6 +24,7 @@ import duckdb
 
 from loaders.contract import FileKind
 from loaders.publish import PublishedSet, open_set
+from loaders.validation import sql_string
 
 # Profile columns that identify the row for the warehouse, not for a campaign tool: the instance
 # is the export's own filter, the key is internal, as_of_date is the same on every row.
@@ -62,7 +63,7 @@ def export_profile(
         partial = out.with_name(f".{out.name}.part")
         try:
             con.execute(
-                f"copy (select {select_list} from export_rows) to '{_sql_text(str(partial))}' "
+                f"copy (select {select_list} from export_rows) to {sql_string(str(partial))} "
                 "(format csv, header true, delimiter ',', quote '\"')"
             )
             rows = con.execute("select count(*) from export_rows").fetchone()[0]
@@ -94,9 +95,9 @@ def _select_rows(
     con: duckdb.DuckDBPyConnection, instance_id: str, segment: str | None, where: str | None
 ) -> None:
     """A view of the rows to export. --where must stay one condition of this one statement."""
-    conditions = [f"instance_id = '{_sql_text(instance_id)}'"]
+    conditions = [f"instance_id = {sql_string(instance_id)}"]
     if segment is not None:
-        conditions.append(f""""RFM_Segment" = '{_sql_text(segment)}'""")
+        conditions.append(f'"RFM_Segment" = {sql_string(segment)}')
     if where is not None:
         conditions.append(f"({where}\n)")
     statement = (
@@ -131,7 +132,7 @@ def _columns(con: duckdb.DuckDBPyConnection, instance_id: str) -> list[tuple[str
     taken = {header.lower() for header, _ in columns}
     for key in _extra_attribute_keys(con, instance_id):
         if key.lower() not in taken:
-            columns.append((key, f"extra_attributes['{_sql_text(key)}']"))
+            columns.append((key, f"extra_attributes[{sql_string(key)}]"))
             taken.add(key.lower())
     attributes = {field.column for field in FileKind.CUSTOMERS.fields} | {"user_ids"}
     for name, type_ in types.items():
@@ -162,10 +163,6 @@ def _formatted(column: str, type_: str) -> str:
     if type_ == "BOOLEAN":
         return f"cast({column} as integer)"
     return column
-
-
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def _first_line(exc: Exception) -> str:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from loaders.validation import sql_string
+
 MARTS_SCHEMA = "marts"
 # What the dashboard (SPEC §5) and the profile export read; the exposures in the dbt project
 # declare the same models.
@@ -68,7 +70,7 @@ def publish(warehouse: Path, published_dir: Path, now: datetime | None = None) -
         for mart in PUBLISHED_MARTS:
             target = partial / f"{mart}.parquet"
             con.execute(
-                f"copy {MARTS_SCHEMA}.{mart} to '{_sql_path(target)}' "
+                f"copy {MARTS_SCHEMA}.{mart} to {sql_string(str(target))} "
                 "(format parquet, compression zstd)"
             )
             row_counts[mart] = con.execute(
@@ -104,9 +106,8 @@ def open_set(published: PublishedSet) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per published mart, named like the mart."""
     con = duckdb.connect(":memory:")
     for mart in PUBLISHED_MARTS:
-        con.execute(
-            f"create view {mart} as select * from read_parquet('{_sql_path(published.path(mart))}')"
-        )
+        parquet = sql_string(str(published.path(mart)))
+        con.execute(f"create view {mart} as select * from read_parquet({parquet})")
     return con
 
 
@@ -133,7 +134,3 @@ def _prune(sets_dir: Path, keep: set[str]) -> None:
     for folder in sets_dir.iterdir():
         if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.contract import RAW_SCHEMA, FileKind
+from loaders.validation import sql_string
 from loaders.warehouse import MANIFEST_TABLE, REJECTS_TABLE
 
 PARTITION_COLUMNS = ("instance_id", "file_date")
@@ -54,13 +55,12 @@ def publish_table(con: duckdb.DuckDBPyConnection, table: str, out: Path) -> Publ
     if rows:
         partitions = ", ".join(PARTITION_COLUMNS)
         con.execute(
-            f"copy (select * from {table}) to '{staging}' "
+            f"copy (select * from {table}) to {sql_string(str(staging))} "
             f"(format parquet, partition_by ({partitions}), overwrite_or_ignore)"
         )
     else:
-        con.execute(
-            f"copy (select * from {table}) to '{staging / EMPTY_TABLE_FILE}' (format parquet)"
-        )
+        empty_file = sql_string(str(staging / EMPTY_TABLE_FILE))
+        con.execute(f"copy (select * from {table}) to {empty_file} (format parquet)")
     previous = out / f".{name}.old"
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
