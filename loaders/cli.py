@@ -181,7 +181,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
             f"[red]No raw Parquet at {settings.raw_parquet}: run `omni publish-raw` first[/]"
         )
         return EXIT_FAILED
-    built = dbt_build(settings, args.as_of, quiet=quiet, target=target)
+    extra_args = ["--full-refresh"] if getattr(args, "full_refresh", False) else None
+    built = dbt_build(settings, args.as_of, extra_args, quiet=quiet, target=target)
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )
@@ -445,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="duckdb",
         help="profiles.yml target: the DuckDB warehouse (default) or Spark, which reads the "
         "raw Parquet of `omni publish-raw`",
+    )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from the whole raw layer instead of the new loads",
     )
     build.set_defaults(handler=cmd_build)
 

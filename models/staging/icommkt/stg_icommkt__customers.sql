@@ -1,3 +1,9 @@
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'user_id'], source('icommkt', 'customers')) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
+
 with
 
 customers as (
@@ -20,6 +26,10 @@ customers as (
         line_number,
         load_id
     from {{ source('icommkt', 'customers') }}
+    {% if is_incremental() %}
+        -- only the keys new loads touched, with all their raw rows (macros/incremental.sql)
+        where {{ touched_by_new_loads(['instance_id', 'user_id'], source('icommkt', 'customers')) }}
+    {% endif %}
 
 ),
 

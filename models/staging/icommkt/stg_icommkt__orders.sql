@@ -1,3 +1,9 @@
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
+
 with
 
 orders as (
@@ -24,6 +30,10 @@ orders as (
         line_number,
         load_id
     from {{ source('icommkt', 'orders') }}
+    {% if is_incremental() %}
+        -- only the keys new loads touched, with all their raw rows (macros/incremental.sql)
+        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}
+    {% endif %}
 
 ),
 
