@@ -90,10 +90,17 @@
     )
 {%- endmacro %}
 
-{#- Condition on `key_columns` of `raw_relation`'s rows: the key has a row from a new load. -#}
-{% macro touched_by_new_loads(key_columns, raw_relation) -%}
+{#-
+    Condition on `key_columns`: the key has a row from a new load in `raw_relations` (one
+    relation, or a list of them sharing the key columns).
+-#}
+{% macro touched_by_new_loads(key_columns, raw_relations) -%}
+    {%- if raw_relations is not sequence or raw_relations is string -%}
+        {%- set raw_relations = [raw_relations] -%}
+    {%- endif -%}
     (
         ({{ key_columns | join(', ') }}) in (
+            {%- for raw_relation in raw_relations %}
             select {{ key_columns | join(', ') }}
             from {{ raw_relation }}
             where load_id in (
@@ -101,6 +108,8 @@
                 from {{ source('icommkt', 'load_manifest') }}
                 where finished_at > {{ incremental_watermark() }}
             )
+            {% if not loop.last %}union{% endif -%}
+            {%- endfor %}
         )
         or exists (
             select 1
@@ -111,9 +120,9 @@
 {%- endmacro %}
 
 {#- Pre-hook: drop the rows the model is about to recompute. -#}
-{% macro delete_touched_rows(key_columns, raw_relation) -%}
+{% macro delete_touched_rows(key_columns, raw_relations) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ touched_by_new_loads(key_columns, raw_relation) }}
+        where {{ touched_by_new_loads(key_columns, raw_relations) }}
     {%- endif -%}
 {%- endmacro %}

@@ -30,6 +30,8 @@ KEYED_MODELS = (
     "stg_icommkt__order_line_categories",
     "stg_icommkt__customers",
 )
+# keyed incremental models holding an order's shipping method
+MARKED_TABLES = ("staging.stg_icommkt__orders", "intermediate.int_orders_enriched")
 MODEL_SCHEMAS = ("staging", "intermediate", "marts", "data_quality")
 FILE_DATE = re.compile(r"_(\d{8})\.txt$")
 
@@ -128,23 +130,22 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             "order by all limit 1",
             [untouched_by_next_days],
         ).fetchone()
-        con.execute(
-            "update staging.stg_icommkt__orders set shipping_method = 'NOT RECOMPUTED' "
-            "where instance_id = ? and store_code = ? and order_number = ?",
-            list(marked[:3]),
-        )
+        for table in MARKED_TABLES:
+            con.execute(
+                f"update {table} set shipping_method = 'NOT RECOMPUTED' "
+                "where instance_id = ? and store_code = ? and order_number = ?",
+                list(marked[:3]),
+            )
 
     deliver(files, inbox, date(2026, 6, 21), date(2026, 6, 25))
     omni(env, "run")
     with duckdb.connect(env["OMNI_WAREHOUSE"]) as con:
         where = "where instance_id = ? and store_code = ? and order_number = ?"
-        assert con.execute(
-            f"select shipping_method from staging.stg_icommkt__orders {where}", list(marked[:3])
-        ).fetchone() == ("NOT RECOMPUTED",)
-        con.execute(
-            f"update staging.stg_icommkt__orders set shipping_method = ? {where}",
-            [marked[3], *marked[:3]],
-        )
+        for table in MARKED_TABLES:
+            assert con.execute(
+                f"select shipping_method from {table} {where}", list(marked[:3])
+            ).fetchone() == ("NOT RECOMPUTED",), table
+            con.execute(f"update {table} set shipping_method = ? {where}", [marked[3], *marked[:3]])
 
     deliver(files, inbox, date(2026, 6, 26), date(2026, 6, 30))
     redelivered = inbox / "ICOMMKT_ORDERS_AR_20260610.txt"

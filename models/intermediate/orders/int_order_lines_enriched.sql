@@ -4,6 +4,12 @@
     `dq_orphan_order_lines`) is kept, dated on its batch's file date and with the store's
     channel from the seed, so line amounts always add up to the lines received.
 -#}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
+
 with
 
 stg_icommkt__order_lines as (
@@ -25,6 +31,10 @@ stg_icommkt__order_lines as (
         source_file_name,
         source_line_number
     from {{ ref('stg_icommkt__order_lines') }}
+    {% if is_incremental() %}
+        -- only the orders new loads touched (macros/incremental.sql)
+        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}
+    {% endif %}
 
 ),
 

@@ -1,3 +1,9 @@
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
+
 with
 
 stg_icommkt__orders as (
@@ -23,6 +29,10 @@ stg_icommkt__orders as (
         order_date,
         source_file_date
     from {{ ref('stg_icommkt__orders') }}
+    {% if is_incremental() %}
+        -- only the orders new loads touched (macros/incremental.sql)
+        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}
+    {% endif %}
 
 ),
 
