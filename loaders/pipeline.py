@@ -81,6 +81,8 @@ def dbt_build(
         args += ["--exclude-resource-type", "unit_test"]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    # a build that fails before running anything must not report the previous build's results
+    (settings.project_dir / "target" / "run_results.json").unlink(missing_ok=True)
     completed = subprocess.run(
         args + (extra_args or []),
         cwd=settings.project_dir,
