@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", default="7GB")
     parser.add_argument("--work", type=Path, default=ROOT / "warehouse" / "bench")
     args = parser.parse_args()
 

@@ -70,7 +70,7 @@ def load_settings() -> Settings:
         project_dir=project_dir,
         warehouse=_absolute(warehouse, project_dir),
         inbox=_absolute(inbox, project_dir),
-        memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "8GB"),
+        memory_limit=os.environ.get("OMNI_MEMORY_LIMIT", "7GB"),
         api_spool_dir=_absolute(Path(spool), project_dir) if spool else None,
         raw_parquet_override=_absolute(Path(raw_parquet), project_dir) if raw_parquet else None,
         spark_dir_override=_absolute(Path(spark_dir), project_dir) if spark_dir else None,
