@@ -53,6 +53,7 @@
     create table if not exists {{ incremental_state_relation() }} (
         model_name {{ dbt.type_string() }} primary key,
         loaded_through {{ dbt.type_timestamp() }},
+        as_of_date date,
         recorded_at {{ dbt.type_timestamp() }}
     )
 {%- endmacro %}
@@ -61,21 +62,30 @@
 {% macro spark__create_incremental_state() -%}
 {%- endmacro %}
 
-{#- Post-hook: the model now holds every load finished so far. -#}
-{% macro record_incremental_state() -%}
-    {{ return(adapter.dispatch('record_incremental_state', 'omnichannel')()) }}
+{#-
+    Post-hook: the model now holds every load finished so far and, for models that keep only
+    orders up to `as_of_date`, the date it was built as of (from `as_of_relation`).
+-#}
+{% macro record_incremental_state(as_of_relation=none) -%}
+    {{ return(adapter.dispatch('record_incremental_state', 'omnichannel')(as_of_relation)) }}
 {%- endmacro %}
 
-{% macro default__record_incremental_state() -%}
+{% macro default__record_incremental_state(as_of_relation) -%}
     insert or replace into {{ incremental_state_relation() }}
+        (model_name, loaded_through, as_of_date, recorded_at)
     select
         '{{ this.identifier }}' as model_name,
         max(finished_at) as loaded_through,
+        {% if as_of_relation is none -%}
+            cast(null as date)
+        {%- else -%}
+            (select as_of_date from {{ as_of_relation }})
+        {%- endif %} as as_of_date,
         current_timestamp as recorded_at
     from {{ source('icommkt', 'load_manifest') }}
 {%- endmacro %}
 
-{% macro spark__record_incremental_state() -%}
+{% macro spark__record_incremental_state(as_of_relation) -%}
 {%- endmacro %}
 
 {#- The model's watermark: the last load finished when it was last built. -#}
@@ -111,11 +121,7 @@
             {% if not loop.last %}union{% endif -%}
             {%- endfor %}
         )
-        or exists (
-            select 1
-            from {{ source('icommkt', 'load_manifest') }}
-            where status = 'replaced' and finished_at > {{ incremental_watermark() }}
-        )
+        or {{ load_replaced_since_watermark() }}
     )
 {%- endmacro %}
 
@@ -124,5 +130,110 @@
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ touched_by_new_loads(key_columns, raw_relations) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Any delivery replaced since the watermark: its old rows have left the raw layer. -#}
+{% macro load_replaced_since_watermark() -%}
+    exists (
+        select 1
+        from {{ source('icommkt', 'load_manifest') }}
+        where status = 'replaced' and finished_at > {{ incremental_watermark() }}
+    )
+{%- endmacro %}
+
+{#-
+    Users whose orders or e-mail may have changed since the model's last build: those with a
+    customer row from a new load, and those named by any raw version of an order that has an
+    order, line or category row from a new load (so an order that moved to another user marks
+    both). With `as_of_relation`, also the users of orders dated after the previous build's
+    `as_of_date` and up to the current one.
+-#}
+{% macro touched_users(as_of_relation=none) -%}
+    {%- set order_key = ['instance_id', 'store_code', 'order_number'] | join(', ') -%}
+    {%- set new_loads -%}
+        select load_id
+        from {{ source('icommkt', 'load_manifest') }}
+        where finished_at > {{ incremental_watermark() }}
+    {%- endset -%}
+    select instance_id, user_id
+    from {{ source('icommkt', 'customers') }}
+    where load_id in ({{ new_loads }})
+    union
+    select instance_id, user_id
+    from {{ source('icommkt', 'orders') }}
+    where ({{ order_key }}) in (
+        {%- for raw in ['orders', 'order_lines', 'order_line_categories'] %}
+        select {{ order_key }}
+        from {{ source('icommkt', raw) }}
+        where load_id in ({{ new_loads }})
+        {% if not loop.last %}union{% endif -%}
+        {%- endfor %}
+    )
+    {%- if as_of_relation is not none %}
+    union
+    select instance_id, user_id
+    from {{ ref('stg_icommkt__orders') }}
+    where
+        order_date > {{ previous_as_of_date() }}
+        and order_date <= (select as_of_date from {{ as_of_relation }})
+    {%- endif %}
+{%- endmacro %}
+
+{% macro previous_as_of_date() -%}
+    (
+        select as_of_date
+        from {{ incremental_state_relation() }}
+        where model_name = '{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{#- Customer keys of every e-mail any raw version of a touched user carried. -#}
+{% macro touched_customer_keys(as_of_relation=none) -%}
+    select {{ surrogate_key(['instance_id', 'lower(trim(email))']) }} as customer_key
+    from {{ source('icommkt', 'customers') }}
+    where (instance_id, user_id) in ({{ touched_users(as_of_relation) }})
+{%- endmacro %}
+
+{#-
+    Condition on `customer_key_column`: the customer is touched (an e-mail change marks the old
+    and the new customer). A lower `as_of_date` than last time, or a replaced delivery, touches
+    every customer.
+        where {{ touched_customers('customer_key', ref('int_as_of_date')) }}
+-#}
+{% macro touched_customers(customer_key_column, as_of_relation) -%}
+    (
+        {{ customer_key_column }} in ({{ touched_customer_keys(as_of_relation) }})
+        or {{ load_replaced_since_watermark() }}
+        or coalesce({{ previous_as_of_date() }}, cast('1900-01-01' as date))
+        > (select as_of_date from {{ as_of_relation }})
+    )
+{%- endmacro %}
+
+{#-
+    Condition for the sales marts' buyers (see sales_buyer_key): a touched customer, or a
+    touched user without a customer record (an orphan). Every order counts, whatever its date.
+-#}
+{% macro touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) -%}
+    (
+        {{ customer_key_column }} in ({{ touched_customer_keys() }})
+        or ({{ instance_id_column }}, {{ orphan_user_id_column }}) in ({{ touched_users() }})
+        or {{ load_replaced_since_watermark() }}
+    )
+{%- endmacro %}
+
+{#- Pre-hook of a model keyed by customer: drop the rows it is about to recompute. -#}
+{% macro delete_touched_customers(customer_key_column, as_of_relation) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ touched_customers(customer_key_column, as_of_relation) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of the buyer-keyed sales mart. -#}
+{% macro delete_touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) }}
     {%- endif -%}
 {%- endmacro %}

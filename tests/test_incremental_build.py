@@ -3,8 +3,8 @@
 A generated inbox (2 instances, re-sends, returns, extra customer columns, malformed rows) is
 delivered in three steps, as a retailer would: the history, five more days, then five more
 days together with a changed re-delivery of an old orders file and an e-mail change. `omni run`
-builds after each step. A copy of the warehouse is then rebuilt with `--full-refresh`, and every
-model's rows must match.
+builds after each step; an as-of rebuild back in time comes before the last one. A copy of the
+warehouse is then rebuilt with `--full-refresh`, and every model's rows must match.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ GENERATE = [
     "--extra-customer-columns", "--malformed-share", "0.005",
 ]  # fmt: skip
 KEYED_MODELS = (
+    "int_customer_values_last_bought",
+    "int_orders_enriched",
+    "int_order_lines_enriched",
+    "sales_by_customer_daily",
     "stg_icommkt__orders",
     "stg_icommkt__order_lines",
     "stg_icommkt__order_line_categories",
@@ -147,6 +151,9 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             ).fetchone() == ("NOT RECOMPUTED",), table
             con.execute(f"update {table} set shipping_method = ? {where}", [marked[3], *marked[:3]])
 
+    # an as-of rebuild back in time, then days after it: the next build must take in the
+    # orders of 06-23..06-25 again although no new load holds them
+    omni(env, "build", "--as-of", "2026-06-22")
     deliver(files, inbox, date(2026, 6, 26), date(2026, 6, 30))
     redelivered = inbox / "ICOMMKT_ORDERS_AR_20260610.txt"
     dropped_order = drop_last_order(redelivered)
@@ -161,11 +168,17 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             "where instance_id = 'AR' and user_id = ?",
             [user_id],
         ).fetchone() == ("changed.address@example.com",)
-        states = dict(
-            con.execute("select model_name, loaded_through from meta.incremental_state").fetchall()
-        )
+        states = {
+            model: (loaded_through, as_of_date)
+            for model, loaded_through, as_of_date in con.execute(
+                "select model_name, loaded_through, as_of_date from meta.incremental_state"
+            ).fetchall()
+        }
         last_load = con.execute("select max(finished_at) from raw.load_manifest").fetchone()[0]
-    assert {m: states.get(m) for m in KEYED_MODELS} == dict.fromkeys(KEYED_MODELS, last_load)
+    assert {m: states.get(m, (None,))[0] for m in KEYED_MODELS} == dict.fromkeys(
+        KEYED_MODELS, last_load
+    )
+    assert states["int_customer_values_last_bought"][1] == date(2026, 6, 30)
 
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy2(env["OMNI_WAREHOUSE"], rebuilt)

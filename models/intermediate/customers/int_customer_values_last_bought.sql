@@ -1,8 +1,16 @@
 {#-
-    One row per (customer, value_family, value) for the list-valued families, with the age of the most
-    recent purchase holding it: "distinct brands of the last 90 days" becomes a filter on
-    last_bought_age_days < 90 instead of a distinct aggregate per window.
+    One row per (customer, value_family, value) for the list-valued families, with the date of
+    the most recent purchase holding it: "distinct brands of the last 90 days" becomes a filter
+    on that date instead of a distinct aggregate per window. Dates, not ages, so a new day only
+    recomputes the customers it touched (macros/incremental.sql).
 -#}
+-- depends_on: {{ ref('int_as_of_date') }}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date')) }}",
+    post_hook="{{ record_incremental_state(ref('int_as_of_date')) }}"
+) }}
 with
 
 int_orders_resolved_to_customers as (
@@ -14,9 +22,13 @@ int_orders_resolved_to_customers as (
         store_code,
         channel,
         promo_codes,
-        age_days
+        order_date
     from {{ ref('int_orders_resolved_to_customers') }}
     where is_purchase
+    {% if is_incremental() %}
+        -- only the customers new loads or a later as_of_date touched (macros/incremental.sql)
+        and {{ touched_customers('customer_key', ref('int_as_of_date')) }}
+    {% endif %}
 
 ),
 
@@ -46,7 +58,7 @@ purchase_lines as (
         int_orders_resolved_to_customers.order_key,
         int_orders_resolved_to_customers.customer_key,
         int_orders_resolved_to_customers.instance_id,
-        int_orders_resolved_to_customers.age_days,
+        int_orders_resolved_to_customers.order_date,
         stg_icommkt__order_lines.sku,
         stg_icommkt__order_lines.brand
     from int_orders_resolved_to_customers
@@ -62,7 +74,7 @@ purchase_line_categories as (
         purchase_lines.order_key,
         purchase_lines.customer_key,
         purchase_lines.instance_id,
-        purchase_lines.age_days,
+        purchase_lines.order_date,
         stg_icommkt__order_line_categories.category
     from purchase_lines
     inner join stg_icommkt__order_line_categories
@@ -79,7 +91,7 @@ purchase_brands as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         brand
     from purchase_lines
 
@@ -91,7 +103,7 @@ promo_codes_of_purchases as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         {{ unnest_list('promo_codes') }} as promo_code
     from int_orders_resolved_to_customers
 
@@ -103,7 +115,7 @@ purchase_values as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         'store' as value_family,
         store_code as family_value
     from int_orders_resolved_to_customers
@@ -114,7 +126,7 @@ purchase_values as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         'channel' as value_family,
         channel as family_value
     from int_orders_resolved_to_customers
@@ -125,7 +137,7 @@ purchase_values as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         'promo_code' as value_family,
         promo_code as family_value
     from promo_codes_of_purchases
@@ -136,7 +148,7 @@ purchase_values as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         'brand' as value_family,
         brand as family_value
     from purchase_brands
@@ -147,7 +159,7 @@ purchase_values as (
         order_key,
         customer_key,
         instance_id,
-        age_days,
+        order_date,
         'category' as value_family,
         category as family_value
     from purchase_line_categories
@@ -166,9 +178,11 @@ final as (
         family_value,
 
         -- numerics
-        min(age_days) as last_bought_age_days,
         -- each (purchase, value) appears once above, so counting rows counts purchases
-        count(*) as purchases_with_value
+        count(*) as purchases_with_value,
+
+        -- dates
+        max(order_date) as last_bought_date
     from purchase_values
     where family_value is not null and family_value <> ''
     group by

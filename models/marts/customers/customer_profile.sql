@@ -57,15 +57,25 @@ int_customer_rfm_scored as (
 
 ),
 
+int_as_of_date as (
+
+    select as_of_date
+    from {{ ref('int_as_of_date') }}
+
+),
+
 int_customer_values_last_bought as (
 
     select
-        customer_key,
-        value_family,
-        family_value,
-        last_bought_age_days,
-        purchases_with_value
-    from {{ ref('int_customer_values_last_bought') }}
+        int_customer_values_last_bought.customer_key,
+        int_customer_values_last_bought.value_family,
+        int_customer_values_last_bought.family_value,
+        {{ dbt.datediff(
+            'int_customer_values_last_bought.last_bought_date', 'int_as_of_date.as_of_date', 'day'
+        ) }} as last_bought_age_days,
+        int_customer_values_last_bought.purchases_with_value
+    from {{ ref('int_customer_values_last_bought') }} as int_customer_values_last_bought
+    cross join int_as_of_date
 
 ),
 
@@ -83,13 +93,6 @@ int_customer_last_purchase as (
         promo_codes,
         last_purchase_amount
     from {{ ref('int_customer_last_purchase') }}
-
-),
-
-int_as_of_date as (
-
-    select as_of_date
-    from {{ ref('int_as_of_date') }}
 
 ),
 

@@ -3,6 +3,11 @@
     up to that day over every store and channel: unique and recurring customers of SPEC §5
     for any date range, store and channel (see analyses/dashboard_kpis.sql).
 -#}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_buyers('customer_key', 'instance_id', 'orphan_user_id') }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
 with
 
 int_orders_enriched as (
@@ -59,6 +64,15 @@ orders_with_buyers as (
         on
             int_orders_enriched.instance_id = int_user_ids_resolved_to_customers.instance_id
             and int_orders_enriched.user_id = int_user_ids_resolved_to_customers.user_id
+    {% if is_incremental() %}
+        -- every order of the buyers new loads touched (macros/incremental.sql)
+        where {{ touched_buyers(
+            'int_user_ids_resolved_to_customers.customer_key',
+            'int_orders_enriched.instance_id',
+            'case when int_user_ids_resolved_to_customers.customer_key is null'
+            ~ ' then int_orders_enriched.user_id end'
+        ) }}
+    {% endif %}
 
 ),
 
