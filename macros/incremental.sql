@@ -113,11 +113,7 @@
             {%- for raw_relation in raw_relations %}
             select {{ key_columns | join(', ') }}
             from {{ raw_relation }}
-            where load_id in (
-                select load_id
-                from {{ source('icommkt', 'load_manifest') }}
-                where finished_at > {{ incremental_watermark() }}
-            )
+            where load_id in ({{ new_load_ids() }})
             {% if not loop.last %}union{% endif -%}
             {%- endfor %}
         )
@@ -150,26 +146,13 @@
     `as_of_date` and up to the current one.
 -#}
 {% macro touched_users(as_of_relation=none) -%}
-    {%- set order_key = ['instance_id', 'store_code', 'order_number'] | join(', ') -%}
-    {%- set new_loads -%}
-        select load_id
-        from {{ source('icommkt', 'load_manifest') }}
-        where finished_at > {{ incremental_watermark() }}
-    {%- endset -%}
     select instance_id, user_id
     from {{ source('icommkt', 'customers') }}
-    where load_id in ({{ new_loads }})
+    where load_id in ({{ new_load_ids() }})
     union
     select instance_id, user_id
     from {{ source('icommkt', 'orders') }}
-    where ({{ order_key }}) in (
-        {%- for raw in ['orders', 'order_lines', 'order_line_categories'] %}
-        select {{ order_key }}
-        from {{ source('icommkt', raw) }}
-        where load_id in ({{ new_loads }})
-        {% if not loop.last %}union{% endif -%}
-        {%- endfor %}
-    )
+    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
     {%- if as_of_relation is not none %}
     union
     select instance_id, user_id
@@ -178,6 +161,51 @@
         order_date > {{ previous_as_of_date() }}
         and order_date <= (select as_of_date from {{ as_of_relation }})
     {%- endif %}
+{%- endmacro %}
+
+{#- Select of the loads finished after the model's watermark. -#}
+{% macro new_load_ids() -%}
+    select load_id
+    from {{ source('icommkt', 'load_manifest') }}
+    where finished_at > {{ incremental_watermark() }}
+{%- endmacro %}
+
+{#- Select of the orders (instance_id, store_code, order_number) with a row from a new load. -#}
+{% macro touched_order_keys() -%}
+    {%- for raw in ['orders', 'order_lines', 'order_line_categories'] %}
+    select instance_id, store_code, order_number
+    from {{ source('icommkt', raw) }}
+    where load_id in ({{ new_load_ids() }})
+    {% if not loop.last %}union{% endif -%}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    Condition on an (instance, day) pair: a day any raw version of a touched order was dated
+    on, or the file date of any raw version of its lines (lines without an order header are
+    dated so); every day after a replaced delivery.
+-#}
+{% macro touched_days(instance_id_column, date_column) -%}
+    (
+        ({{ instance_id_column }}, {{ date_column }}) in (
+            select instance_id, date
+            from {{ source('icommkt', 'orders') }}
+            where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+            union
+            select instance_id, file_date
+            from {{ source('icommkt', 'order_lines') }}
+            where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+        )
+        or {{ load_replaced_since_watermark() }}
+    )
+{%- endmacro %}
+
+{#- Pre-hook of a day-keyed sales mart. -#}
+{% macro delete_touched_days(instance_id_column, date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ touched_days(instance_id_column, date_column) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro previous_as_of_date() -%}
@@ -190,7 +218,7 @@
 
 {#- Customer keys of every e-mail any raw version of a touched user carried. -#}
 {% macro touched_customer_keys(as_of_relation=none) -%}
-    select {{ surrogate_key(['instance_id', 'lower(trim(email))']) }} as customer_key
+    select distinct {{ surrogate_key(['instance_id', 'lower(trim(email))']) }} as customer_key
     from {{ source('icommkt', 'customers') }}
     where (instance_id, user_id) in ({{ touched_users(as_of_relation) }})
 {%- endmacro %}
@@ -211,13 +239,28 @@
 {%- endmacro %}
 
 {#-
-    Condition for the sales marts' buyers (see sales_buyer_key): a touched customer, or a
-    touched user without a customer record (an orphan). Every order counts, whatever its date.
+    The sales marts' buyers (see sales_buyer_key) a build recomputes: every touched customer,
+    and every touched user as an orphan buyer (a user who has just got a customer record must
+    lose that row). Every order counts, whatever its date. A single membership test each: an
+    `or` between two of them costs DuckDB its semi-join (30 s instead of 2 s on 10M orders).
 -#}
-{% macro touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) -%}
+{% macro touched_buyer_keys() -%}
+    {{ touched_customer_keys() }}
+    union
+    select {{ sales_buyer_key('null', 'instance_id', 'user_id') }} as buyer_key
+    from ({{ touched_users() }}) as touched_users
+{%- endmacro %}
+
+{#- Condition on the orders of touched buyers, by their (instance, UserId). -#}
+{% macro orders_of_touched_buyers(instance_id_column, user_id_column, user_customers) -%}
     (
-        {{ customer_key_column }} in ({{ touched_customer_keys() }})
-        or ({{ instance_id_column }}, {{ orphan_user_id_column }}) in ({{ touched_users() }})
+        ({{ instance_id_column }}, {{ user_id_column }}) in (
+            select instance_id, user_id
+            from {{ user_customers }}
+            where customer_key in ({{ touched_customer_keys() }})
+            union
+            {{ touched_users() }}
+        )
         or {{ load_replaced_since_watermark() }}
     )
 {%- endmacro %}
@@ -231,9 +274,11 @@
 {%- endmacro %}
 
 {#- Pre-hook of the buyer-keyed sales mart. -#}
-{% macro delete_touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) -%}
+{% macro delete_touched_buyers(buyer_key_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ touched_buyers(customer_key_column, instance_id_column, orphan_user_id_column) }}
+        where
+            {{ buyer_key_column }} in ({{ touched_buyer_keys() }})
+            or {{ load_replaced_since_watermark() }}
     {%- endif -%}
 {%- endmacro %}

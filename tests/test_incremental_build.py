@@ -28,6 +28,7 @@ KEYED_MODELS = (
     "int_customer_values_last_bought",
     "int_orders_enriched",
     "int_order_lines_enriched",
+    "sales_by_category_daily",
     "sales_by_customer_daily",
     "stg_icommkt__orders",
     "stg_icommkt__order_lines",

@@ -3,6 +3,11 @@
     counts once in each category its product carries in its order (SPEC §5), so categories do
     not add up to the total; lines without any category are under category NULL.
 -#}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_days('instance_id', 'order_date') }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
 with
 
 int_order_lines_enriched as (
@@ -18,6 +23,10 @@ int_order_lines_enriched as (
         line_amount,
         order_date
     from {{ ref('int_order_lines_enriched') }}
+    {% if is_incremental() %}
+        -- only the days the orders new loads touched were or are dated on
+        where {{ touched_days('instance_id', 'order_date') }}
+    {% endif %}
 
 ),
 

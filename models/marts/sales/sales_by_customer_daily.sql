@@ -5,7 +5,7 @@
 -#}
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_buyers('customer_key', 'instance_id', 'orphan_user_id') }}",
+    pre_hook="{{ delete_touched_buyers('buyer_key') }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 with
@@ -66,11 +66,10 @@ orders_with_buyers as (
             and int_orders_enriched.user_id = int_user_ids_resolved_to_customers.user_id
     {% if is_incremental() %}
         -- every order of the buyers new loads touched (macros/incremental.sql)
-        where {{ touched_buyers(
-            'int_user_ids_resolved_to_customers.customer_key',
+        where {{ orders_of_touched_buyers(
             'int_orders_enriched.instance_id',
-            'case when int_user_ids_resolved_to_customers.customer_key is null'
-            ~ ' then int_orders_enriched.user_id end'
+            'int_orders_enriched.user_id',
+            ref('int_user_ids_resolved_to_customers')
         ) }}
     {% endif %}
 
