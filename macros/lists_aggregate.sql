@@ -7,9 +7,10 @@
         {{ aggregate_clean_list('brand') }}            -- ['Adidas', 'Nike']
     aggregate_flat_clean_list: the same over a list column (lists are concatenated first).
         {{ aggregate_flat_clean_list('payment_methods') }}
-    aggregate_value_ages: a list of (value, age_days) structs of the rows meeting `condition`,
-    sorted by value once here (rows are already one per value), filtered per window later by
-    values_within(…): the values bought less than `days` days before as_of_date, in order.
+    aggregate_value_dates: a list of (value, last_bought_date) structs of the rows meeting
+    `condition`, sorted by value once here (rows are already one per value), filtered per window
+    later by values_within(…): the values bought less than `days` days before as_of_date, in
+    order.
     aggregate_favorite_value: the value with the largest count among the rows meeting
     `condition`, ties to the smaller value.
         {{ aggregate_favorite_value('family_value', 'purchases_with_value', "value_family = 'store'") }}
@@ -51,34 +52,38 @@
     {{ clean_list('flatten(collect_list(' ~ list_expression ~ '))') }}
 {%- endmacro %}
 
-{% macro aggregate_value_ages(value, age_days, condition) -%}
-    {{ return(adapter.dispatch('aggregate_value_ages', 'omnichannel')(value, age_days, condition)) }}
+{% macro aggregate_value_dates(value, last_bought_date, condition) -%}
+    {{ return(adapter.dispatch('aggregate_value_dates', 'omnichannel')(
+        value, last_bought_date, condition
+    )) }}
 {%- endmacro %}
 
-{% macro default__aggregate_value_ages(value, age_days, condition) -%}
+{% macro default__aggregate_value_dates(value, last_bought_date, condition) -%}
     {#- Sorting the finished list is ~3x faster than an ordered aggregate (10M orders: 20 s
         against 48 s); one struct per value, so it sorts by value. -#}
     list_sort(
-        list(struct_pack(value := {{ value }}, age_days := {{ age_days }}))
+        list(struct_pack(value := {{ value }}, last_bought_date := {{ last_bought_date }}))
             filter (where {{ condition }})
     )
 {%- endmacro %}
 
 {#- Spark: an empty array (not NULL) when no row meets the condition; values_within copes. -#}
-{% macro spark__aggregate_value_ages(value, age_days, condition) -%}
-    collect_list(struct({{ value }} as value, {{ age_days }} as age_days))
+{% macro spark__aggregate_value_dates(value, last_bought_date, condition) -%}
+    collect_list(struct({{ value }} as value, {{ last_bought_date }} as last_bought_date))
         filter (where {{ condition }})
 {%- endmacro %}
 
-{% macro values_within(value_ages, days) -%}
-    {{ return(adapter.dispatch('values_within', 'omnichannel')(value_ages, days)) }}
+{#- A value is in the window of N days when as_of_date - last_bought_date < N. -#}
+{% macro values_within(value_dates, days, as_of_date) -%}
+    {{ return(adapter.dispatch('values_within', 'omnichannel')(value_dates, days, as_of_date)) }}
 {%- endmacro %}
 
-{% macro default__values_within(value_ages, days) -%}
+{% macro default__values_within(value_dates, days, as_of_date) -%}
     {%- if days is none -%}
-        {%- set kept = value_ages -%}
+        {%- set kept = value_dates -%}
     {%- else -%}
-        {%- set kept = 'list_filter(' ~ value_ages ~ ', lambda x: x.age_days < ' ~ days ~ ')' -%}
+        {%- set kept = 'list_filter(' ~ value_dates ~ ', lambda x: x.last_bought_date > '
+            ~ as_of_date ~ ' - ' ~ days ~ ')' -%}
     {%- endif -%}
     list_transform(coalesce({{ kept }}, []), lambda x: x.value)
 {%- endmacro %}
@@ -98,11 +103,12 @@
 {%- endmacro %}
 
 {#- Spark: a NULL list (customer without purchases) becomes an empty array<string>. -#}
-{% macro spark__values_within(value_ages, days) -%}
+{% macro spark__values_within(value_dates, days, as_of_date) -%}
     {%- if days is none -%}
-        {%- set kept = value_ages -%}
+        {%- set kept = value_dates -%}
     {%- else -%}
-        {%- set kept = 'filter(' ~ value_ages ~ ', x -> x.age_days < ' ~ days ~ ')' -%}
+        {%- set kept = 'filter(' ~ value_dates ~ ', x -> x.last_bought_date > date_sub('
+            ~ as_of_date ~ ', ' ~ days ~ '))' -%}
     {%- endif -%}
     coalesce(array_sort(transform({{ kept }}, x -> x.value)), {{ empty_list() }})
 {%- endmacro %}

@@ -25,6 +25,7 @@ GENERATE = [
     "--extra-customer-columns", "--malformed-share", "0.005",
 ]  # fmt: skip
 KEYED_MODELS = (
+    "int_customer_value_lists",
     "int_customer_values_last_bought",
     "int_orders_enriched",
     "int_order_lines_enriched",

@@ -64,18 +64,20 @@ int_as_of_date as (
 
 ),
 
-int_customer_values_last_bought as (
+int_customer_value_lists as (
 
     select
-        int_customer_values_last_bought.customer_key,
-        int_customer_values_last_bought.value_family,
-        int_customer_values_last_bought.family_value,
-        {{ dbt.datediff(
-            'int_customer_values_last_bought.last_bought_date', 'int_as_of_date.as_of_date', 'day'
-        ) }} as last_bought_age_days,
-        int_customer_values_last_bought.purchases_with_value
-    from {{ ref('int_customer_values_last_bought') }} as int_customer_values_last_bought
-    cross join int_as_of_date
+        customer_key,
+        favorite_store,
+        favorite_brand,
+        favorite_category,
+        known_channels,
+        brand_dates,
+        category_dates,
+        promo_code_dates,
+        store_dates,
+        channel_dates
+    from {{ ref('int_customer_value_lists') }}
 
 ),
 
@@ -154,31 +156,6 @@ window_rfm as (
 
 ),
 
--- one list of (value, age of its last purchase) per family, filtered per window below, and
--- the favourite: the value with most purchases holding it, ties to the smaller (SPEC §3.3)
-value_ages as (
-
-    select
-        customer_key,
-        {% for family in ['brand', 'category', 'promo_code', 'store', 'channel'] %}
-        {{ aggregate_value_ages(
-            'family_value', 'last_bought_age_days', "value_family = '" ~ family ~ "'"
-        ) }} as {{ family }}_ages,
-        {% endfor %}
-        {% for family in ['store', 'brand', 'category'] %}
-        {{ aggregate_favorite_value(
-            'family_value', 'purchases_with_value', "value_family = '" ~ family ~ "'"
-        ) }} as favorite_{{ family }},
-        {% endfor %}
-        -- UNKNOWN (no channel sent, store not in the seed) is not a second channel
-        count(
-            case when value_family = 'channel' and family_value != 'UNKNOWN' then 1 end
-        ) as known_channels
-    from int_customer_values_last_bought
-    group by customer_key
-
-),
-
 final as (
 
     select
@@ -213,9 +190,13 @@ final as (
         {% for window in kpi_windows() %}
         cast(coalesce(window_kpis.{{ kpi_column('Items', window) }}, 0) as decimal(18, 2))
             as {{ kpi_column('Items', window) }},
-        {{ values_within('value_ages.brand_ages', window.days) }}
+        {{ values_within(
+            'int_customer_value_lists.brand_dates', window.days, 'int_as_of_date.as_of_date'
+        ) }}
             as {{ kpi_column('Brands', window) }},
-        {{ values_within('value_ages.category_ages', window.days) }}
+        {{ values_within(
+            'int_customer_value_lists.category_dates', window.days, 'int_as_of_date.as_of_date'
+        ) }}
             as {{ kpi_column('Categories', window) }},
         cast(
             coalesce(window_kpis.{{ kpi_column('Purchases', window) }}, 0)
@@ -225,9 +206,13 @@ final as (
             as {{ kpi_column('Value', window) }},
         window_kpis.{{ kpi_column('Average_Value', window) }},
         window_rfm.{{ kpi_column('RFM', window) }},
-        {{ values_within('value_ages.promo_code_ages', window.days) }}
+        {{ values_within(
+            'int_customer_value_lists.promo_code_dates', window.days, 'int_as_of_date.as_of_date'
+        ) }}
             as {{ kpi_column('Promo_Codes', window) }},
-        {{ values_within('value_ages.store_ages', window.days) }}
+        {{ values_within(
+            'int_customer_value_lists.store_dates', window.days, 'int_as_of_date.as_of_date'
+        ) }}
             as {{ kpi_column('Stores', window) }},
         {% endfor %}
 
@@ -261,12 +246,16 @@ final as (
             as {{ adapter.quote('ICOMMKT_Total_Returns') }},
         cast(coalesce(window_kpis.total_returned_value, 0) as decimal(18, 2))
             as {{ adapter.quote('ICOMMKT_Total_Returned_Value') }},
-        value_ages.favorite_store as {{ adapter.quote('ICOMMKT_Favorite_Store') }},
-        value_ages.favorite_brand as {{ adapter.quote('ICOMMKT_Favorite_Brand') }},
-        value_ages.favorite_category as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
-        {{ values_within('value_ages.channel_ages', none) }}
-            as {{ adapter.quote('ICOMMKT_Channels') }},
-        coalesce(value_ages.known_channels, 0) >= 2
+        int_customer_value_lists.favorite_store
+            as {{ adapter.quote('ICOMMKT_Favorite_Store') }},
+        int_customer_value_lists.favorite_brand
+            as {{ adapter.quote('ICOMMKT_Favorite_Brand') }},
+        int_customer_value_lists.favorite_category
+            as {{ adapter.quote('ICOMMKT_Favorite_Category') }},
+        {{ values_within(
+            'int_customer_value_lists.channel_dates', none, 'int_as_of_date.as_of_date'
+        ) }} as {{ adapter.quote('ICOMMKT_Channels') }},
+        coalesce(int_customer_value_lists.known_channels, 0) >= 2
             as {{ adapter.quote('ICOMMKT_Is_Omnichannel') }},
         case
             when window_kpis.purchase_days >= 2
@@ -285,8 +274,8 @@ final as (
         on int_customers_consolidated.customer_key = window_kpis.customer_key
     left join window_rfm
         on int_customers_consolidated.customer_key = window_rfm.customer_key
-    left join value_ages
-        on int_customers_consolidated.customer_key = value_ages.customer_key
+    left join int_customer_value_lists
+        on int_customers_consolidated.customer_key = int_customer_value_lists.customer_key
     left join int_customer_last_purchase
         on int_customers_consolidated.customer_key = int_customer_last_purchase.customer_key
     left join rfm_segments
