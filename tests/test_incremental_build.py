@@ -25,8 +25,11 @@ GENERATE = [
     "--extra-customer-columns", "--malformed-share", "0.005",
 ]  # fmt: skip
 KEYED_MODELS = (
+    "dq_orphan_order_line_categories",
+    "int_customer_last_purchase",
     "int_customer_value_lists",
     "int_customer_values_last_bought",
+    "int_orders_resolved_to_customers",
     "int_orders_enriched",
     "int_order_lines_enriched",
     "sales_by_category_daily",

@@ -1,7 +1,15 @@
 {#-
     The last purchase of each buyer (SPEC §3.2): every purchase on the last purchase date, so two
     orders that day are both part of it. Amount = their TotalAmount summed; lists over them.
+    Incremental by customer: a new day recomputes only the buyers it touched.
 -#}
+-- depends_on: {{ ref('int_as_of_date') }}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date')) }}",
+    post_hook="{{ record_incremental_state(ref('int_as_of_date')) }}"
+) }}
 with
 
 int_orders_resolved_to_customers as (
@@ -16,10 +24,13 @@ int_orders_resolved_to_customers as (
         payment_methods,
         promo_codes,
         total_amount,
-        age_days,
         order_date
     from {{ ref('int_orders_resolved_to_customers') }}
     where is_purchase
+    {% if is_incremental() %}
+        -- only the customers new loads or a later as_of_date touched (macros/incremental.sql)
+        and {{ touched_customers('customer_key', ref('int_as_of_date')) }}
+    {% endif %}
 
 ),
 
@@ -44,11 +55,11 @@ stg_icommkt__order_line_categories as (
 
 ),
 
-last_purchase_ages as (
+last_purchase_dates as (
 
     select
         customer_key,
-        min(age_days) as last_purchase_age_days
+        max(order_date) as last_purchase_date
     from int_orders_resolved_to_customers
     group by customer_key
 
@@ -68,11 +79,11 @@ last_purchase_orders as (
         int_orders_resolved_to_customers.total_amount,
         int_orders_resolved_to_customers.order_date
     from int_orders_resolved_to_customers
-    inner join last_purchase_ages
+    inner join last_purchase_dates
         on
-            int_orders_resolved_to_customers.customer_key = last_purchase_ages.customer_key
-            and int_orders_resolved_to_customers.age_days
-            = last_purchase_ages.last_purchase_age_days
+            int_orders_resolved_to_customers.customer_key = last_purchase_dates.customer_key
+            and int_orders_resolved_to_customers.order_date
+            = last_purchase_dates.last_purchase_date
 
 ),
 

@@ -2,7 +2,8 @@
     One row per (customer, window) with at least one order in the window: the numeric families
     of SPEC §3.3 (items and value net of returns, purchases, ages of the first and last purchase,
     distinct purchase days, returns).
-    Windows come from the `kpi_windows` var plus the lifetime 'Total'.
+    Windows come from the `kpi_windows` var plus the lifetime 'Total'. A full table on purpose:
+    every day moves each window's edge, so ages are taken here, as of `as_of_date`.
 -#}
 with
 
@@ -14,9 +15,15 @@ int_orders_resolved_to_customers as (
         total_items,
         total_amount,
         is_purchase,
-        age_days,
         order_date
     from {{ ref('int_orders_resolved_to_customers') }}
+
+),
+
+int_as_of_date as (
+
+    select as_of_date
+    from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -24,7 +31,7 @@ kpi_windows as (
     {{ kpi_windows_relation() }}
 ),
 
-orders_in_windows as (
+orders_with_ages as (
 
     select
         int_orders_resolved_to_customers.customer_key,
@@ -32,14 +39,31 @@ orders_in_windows as (
         int_orders_resolved_to_customers.total_items,
         int_orders_resolved_to_customers.total_amount,
         int_orders_resolved_to_customers.is_purchase,
-        int_orders_resolved_to_customers.age_days,
         int_orders_resolved_to_customers.order_date,
-        kpi_windows.window_name
+        {{ dbt.datediff(
+            'int_orders_resolved_to_customers.order_date', 'int_as_of_date.as_of_date', 'day'
+        ) }} as age_days
     from int_orders_resolved_to_customers
+    cross join int_as_of_date
+
+),
+
+orders_in_windows as (
+
+    select
+        orders_with_ages.customer_key,
+        orders_with_ages.instance_id,
+        orders_with_ages.total_items,
+        orders_with_ages.total_amount,
+        orders_with_ages.is_purchase,
+        orders_with_ages.age_days,
+        orders_with_ages.order_date,
+        kpi_windows.window_name
+    from orders_with_ages
     inner join kpi_windows
         on
             kpi_windows.window_days is null
-            or int_orders_resolved_to_customers.age_days < kpi_windows.window_days
+            or orders_with_ages.age_days < kpi_windows.window_days
 
 ),
 

@@ -1,3 +1,13 @@
+{#-
+    Dated, not aged: ages change every day, dates do not, so a new day only recomputes the
+    customers it touched (macros/incremental.sql). Ages are taken as of `as_of_date` downstream.
+-#}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date')) }}",
+    post_hook="{{ record_incremental_state(ref('int_as_of_date')) }}"
+) }}
 with
 
 int_orders_enriched as (
@@ -59,15 +69,12 @@ final as (
         -- numerics
         int_orders_enriched.total_items,
         int_orders_enriched.total_amount,
-        {{ dbt.datediff('int_orders_enriched.order_date', 'int_as_of_date.as_of_date', 'day') }}
-            as age_days,
 
         -- booleans
         int_orders_enriched.is_purchase,
 
         -- dates
-        int_orders_enriched.order_date,
-        int_as_of_date.as_of_date
+        int_orders_enriched.order_date
     from int_orders_enriched
     -- orphans (no customer record with an email) are in no profile: SPEC §3.1
     inner join int_user_ids_resolved_to_customers
@@ -77,6 +84,12 @@ final as (
     cross join int_as_of_date
     -- orders after as_of_date are ignored by every indicator: SPEC §3.2
     where int_orders_enriched.order_date <= int_as_of_date.as_of_date
+    {% if is_incremental() %}
+        -- only the customers new loads or a later as_of_date touched (macros/incremental.sql)
+        and {{ touched_customers(
+            'int_user_ids_resolved_to_customers.customer_key', ref('int_as_of_date')
+        ) }}
+    {% endif %}
 
 )
 

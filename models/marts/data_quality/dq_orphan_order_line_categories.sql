@@ -1,3 +1,12 @@
+{%- set order_columns = ['instance_id', 'store_code', 'order_number'] -%}
+{%- set raw_lines_and_categories = [
+    source('icommkt', 'order_lines'), source('icommkt', 'order_line_categories')
+] -%}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'order_lines'), source('icommkt', 'order_line_categories')]) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
 with
 
 stg_icommkt__order_line_categories as (
@@ -14,6 +23,10 @@ stg_icommkt__order_line_categories as (
         source_line_number,
         source_file_date
     from {{ ref('stg_icommkt__order_line_categories') }}
+    {% if is_incremental() %}
+        -- only the orders whose lines or categories new loads touched (macros/incremental.sql)
+        where {{ touched_by_new_loads(order_columns, raw_lines_and_categories) }}
+    {% endif %}
 
 ),
 
@@ -23,6 +36,9 @@ stg_icommkt__order_lines as (
         order_key,
         sku
     from {{ ref('stg_icommkt__order_lines') }}
+    {% if is_incremental() %}
+        where {{ touched_by_new_loads(order_columns, raw_lines_and_categories) }}
+    {% endif %}
 
 ),
 
