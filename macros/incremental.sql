@@ -208,6 +208,27 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    Post-hook of the day-keyed product mart: a product renamed since its rows were built (a new
+    line sent another name or brand) gets the new ones on its untouched days too.
+-#}
+{% macro update_product_attributes(products_relation) -%}
+    {%- if is_incremental() -%}
+        update {{ this }} as sales
+        set
+            product_name = products.product_name,
+            brand = products.brand
+        from {{ products_relation }} as products
+        where
+            sales.instance_id = products.instance_id
+            and sales.sku = products.sku
+            and (
+                sales.product_name is distinct from products.product_name
+                or sales.brand is distinct from products.brand
+            )
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro previous_as_of_date() -%}
     (
         select as_of_date

@@ -1,8 +1,9 @@
 """Daily builds update the keyed incremental models to exactly what a full rebuild gives.
 
 A generated inbox (2 instances, re-sends, returns, extra customer columns, malformed rows) is
-delivered in three steps, as a retailer would: the history, five more days, then five more
-days together with a changed re-delivery of an old orders file and an e-mail change. `omni run`
+delivered in three steps, as a retailer would: the history, five more days (one of them
+renaming a product), then five more days together with a changed re-delivery of an old orders
+file and an e-mail change. `omni run`
 builds after each step; an as-of rebuild back in time comes before the last one. A copy of the
 warehouse is then rebuilt with `--full-refresh`, and every model's rows must match.
 """
@@ -34,6 +35,7 @@ KEYED_MODELS = (
     "int_order_lines_enriched",
     "sales_by_category_daily",
     "sales_by_customer_daily",
+    "sales_by_product_daily",
     "stg_icommkt__orders",
     "stg_icommkt__order_lines",
     "stg_icommkt__order_line_categories",
@@ -98,6 +100,24 @@ def change_an_email(customers_file: Path, new_day_file: Path) -> str:
     return by_name["UserId"]
 
 
+def rename_a_product(lines_file: Path, new_name: str) -> str:
+    """Rename, in every line of a lines file, one Sku all of whose lines parse plainly."""
+    lines = lines_file.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("|")
+    sku, name = header.index("Sku"), header.index("ProductName")
+    rows = [line.split("|") for line in lines[1:]]
+    plain = {row[sku] for row in rows if len(row) == len(header)}
+    plain -= {row[sku] for row in rows if len(row) != len(header) and len(row) > sku}
+    renamed = sorted(plain)[0]
+    for row in rows:
+        if len(row) == len(header) and row[sku] == renamed:
+            row[name] = new_name
+    lines_file.write_text(
+        "\n".join([lines[0], *("|".join(row) for row in rows)]) + "\n", encoding="utf-8"
+    )
+    return renamed
+
+
 def model_rows(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[tuple]]:
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() "
@@ -147,6 +167,7 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             )
 
     deliver(files, inbox, date(2026, 6, 21), date(2026, 6, 25))
+    renamed_sku = rename_a_product(inbox / "ICOMMKT_ORDERSDETAIL_AR_20260625.txt", "Renamed")
     omni(env, "run")
     with duckdb.connect(env["OMNI_WAREHOUSE"]) as con:
         where = "where instance_id = ? and store_code = ? and order_number = ?"
@@ -155,6 +176,13 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
                 f"select shipping_method from {table} {where}", list(marked[:3])
             ).fetchone() == ("NOT RECOMPUTED",), table
             con.execute(f"update {table} set shipping_method = ? {where}", [marked[3], *marked[:3]])
+        # the latest name applies to the product's days this build did not recompute too
+        names_before_the_new_days = con.execute(
+            "select distinct product_name from marts.sales_by_product_daily "
+            "where instance_id = 'AR' and sku = ? and order_date < '2026-06-21'",
+            [renamed_sku],
+        ).fetchall()
+        assert names_before_the_new_days == [("Renamed",)]
 
     # an as-of rebuild back in time, then days after it: the next build must take in the
     # orders of 06-23..06-25 again although no new load holds them

@@ -1,8 +1,16 @@
 {#-
     Line-level sales per (instance, day, store, channel, Sku), net of returns: return lines
-    carry negative quantities and amounts. Product name and brand are the Sku's latest
-    non-empty values, so one product keeps one name and one brand on every day.
+    carry negative quantities and amounts. Product name and brand come from
+    int_products_consolidated; a build that renames a product updates its rows on every day.
 -#}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_days('instance_id', 'order_date') }}",
+    post_hook=[
+        "{{ update_product_attributes(ref('int_products_consolidated')) }}",
+        "{{ record_incremental_state() }}",
+    ]
+) }}
 with
 
 int_order_lines_enriched as (
@@ -13,36 +21,27 @@ int_order_lines_enriched as (
         instance_id,
         store_code,
         sku,
-        product_name,
-        brand,
         channel,
         quantity,
         line_amount,
         has_order_header,
-        order_date,
-        source_file_date,
-        source_file_name,
-        source_line_number
+        order_date
     from {{ ref('int_order_lines_enriched') }}
+    {% if is_incremental() %}
+        -- only the days the orders new loads touched were or are dated on
+        where {{ touched_days('instance_id', 'order_date') }}
+    {% endif %}
 
 ),
 
--- a Sku's name and brand as last sent: latest file date, then file name, then line
-products as (
+int_products_consolidated as (
 
     select
         instance_id,
         sku,
-        {{ latest_non_empty(
-            'product_name', ['source_file_date', 'source_file_name', 'source_line_number']
-        ) }} as product_name,
-        {{ latest_non_empty(
-            'brand', ['source_file_date', 'source_file_name', 'source_line_number']
-        ) }} as brand
-    from int_order_lines_enriched
-    group by
-        instance_id,
-        sku
+        product_name,
+        brand
+    from {{ ref('int_products_consolidated') }}
 
 ),
 
@@ -86,8 +85,8 @@ final as (
 
         -- strings
         daily_product_sales.channel,
-        products.product_name,
-        products.brand,
+        int_products_consolidated.product_name,
+        int_products_consolidated.brand,
 
         -- numerics
         cast(daily_product_sales.units as decimal(18, 2)) as units,
@@ -100,10 +99,10 @@ final as (
         -- dates
         daily_product_sales.order_date
     from daily_product_sales
-    inner join products
+    inner join int_products_consolidated
         on
-            daily_product_sales.instance_id = products.instance_id
-            and daily_product_sales.sku = products.sku
+            daily_product_sales.instance_id = int_products_consolidated.instance_id
+            and daily_product_sales.sku = int_products_consolidated.sku
 
 )
 
