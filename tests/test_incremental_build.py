@@ -3,9 +3,9 @@
 A generated inbox (2 instances, re-sends, returns, extra customer columns, malformed rows) is
 delivered in three steps, as a retailer would: the history, five more days (one of them
 renaming a product), then five more days together with a changed re-delivery of an old orders
-file and an e-mail change. `omni run`
-builds after each step; an as-of rebuild back in time comes before the last one. A copy of the
-warehouse is then rebuilt with `--full-refresh`, and every model's rows must match.
+file and an e-mail change. `omni run` builds after each step; an as-of rebuild back in time
+comes before the last one. A copy of the warehouse is then rebuilt with `--full-refresh`, and
+every model's rows must match.
 """
 
 from __future__ import annotations
