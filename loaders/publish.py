@@ -7,6 +7,11 @@ files in a new folder `published/sets/<build id>/`, and only once every file is 
 `published/manifest.json` (written to a temporary name, then `os.replace`d) point at that folder.
 A reader reads the manifest once and then only that folder, so it sees one whole build, never a
 half-written one. The previous sets are kept for a while, for readers still on them.
+
+The daily marts are written one file per month, and the manifest keeps a fingerprint of each
+file's rows (count and sum of row hashes). A month whose rows did not change since the previous
+set is hard-linked from it instead of written again: a one-day build rewrites a month of the
+10M-row daily marts, not two years of them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import os
 import shutil
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,6 +39,15 @@ PUBLISHED_MARTS: tuple[str, ...] = (
     "customer_rfm_distribution",
     "customer_profile",
 )
+# The date column a mart is split on, one file per month; the other marts are one file each.
+MONTHLY_PARTS: dict[str, str] = {
+    "sales_daily": "order_date",
+    "sales_by_customer_daily": "order_date",
+    "sales_by_category_daily": "order_date",
+    "sales_by_product_daily": "order_date",
+}
+WHOLE_MART_PART = "all"
+UNDATED_PART = "undated"
 MANIFEST_NAME = "manifest.json"
 SETS_FOLDER = "sets"
 # Sets kept besides the current one: a reader that read the previous manifest a moment ago is
@@ -50,9 +64,15 @@ class PublishedSet:
     as_of_date: date | None
     directory: Path
     row_counts: dict[str, int]
+    # mart -> part name -> fingerprint of the part's rows
+    fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def path(self, mart: str) -> Path:
-        return self.directory / f"{mart}.parquet"
+    def files(self, mart: str) -> str:
+        """Glob of the mart's Parquet files, for `read_parquet`."""
+        return str(self.directory / mart / "*.parquet")
+
+    def part_path(self, mart: str, part: str) -> Path:
+        return self.directory / mart / f"{part}.parquet"
 
 
 def publish(warehouse: Path, published_dir: Path, now: datetime | None = None) -> PublishedSet:
@@ -63,28 +83,92 @@ def publish(warehouse: Path, published_dir: Path, now: datetime | None = None) -
     sets_dir.mkdir(parents=True, exist_ok=True)
     for stale in sets_dir.glob(".*.part"):  # left by a publication that was killed
         shutil.rmtree(stale, ignore_errors=True)
+    previous = _reusable(current_set(published_dir))
     partial = sets_dir / f".{build_id}.part"
     partial.mkdir()
+    staged = PublishedSet(build_id, built_at, None, partial, {})
+    fingerprints: dict[str, dict[str, str]] = {}
     with closing(duckdb.connect(str(warehouse), read_only=True)) as con:
-        row_counts = {}
         for mart in PUBLISHED_MARTS:
-            target = partial / f"{mart}.parquet"
-            con.execute(
-                f"copy {MARTS_SCHEMA}.{mart} to {sql_string(str(target))} "
-                "(format parquet, compression zstd)"
-            )
-            row_counts[mart] = con.execute(
-                f"select count(*) from {MARTS_SCHEMA}.{mart}"
-            ).fetchone()[0]
+            fingerprints[mart] = _part_fingerprints(con, mart)
+            _write_mart(con, mart, fingerprints[mart], staged, previous)
         as_of = con.execute(
             f"select max(as_of_date) from {MARTS_SCHEMA}.customer_profile"
         ).fetchone()[0]
     final = sets_dir / build_id
     os.replace(partial, final)
-    published = PublishedSet(build_id, built_at, as_of, final, row_counts)
+    row_counts = {
+        mart: sum(_row_count(fingerprint) for fingerprint in parts.values())
+        for mart, parts in fingerprints.items()
+    }
+    published = PublishedSet(build_id, built_at, as_of, final, row_counts, fingerprints)
     _write_manifest(published_dir, published)
     _prune(sets_dir, keep={build_id, *_newest(sets_dir, KEEP_PREVIOUS_SETS + 1)})
     return published
+
+
+def _reusable(previous: PublishedSet | None) -> PublishedSet | None:
+    """The current set, if its files are still there to link to."""
+    if previous is None or not previous.directory.is_dir():
+        return None
+    return previous
+
+
+def _part_expression(mart: str) -> str:
+    column = MONTHLY_PARTS.get(mart)
+    if column is None:
+        return f"'{WHOLE_MART_PART}'"
+    return f"coalesce(strftime({column}, '%Y-%m'), '{UNDATED_PART}')"
+
+
+def _part_fingerprints(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, str]:
+    """Part name -> "<row count>:<sum of row hashes>"; an empty mart has one empty part."""
+    rows = con.execute(
+        f"select {_part_expression(mart)} as part, count(*), "
+        f"sum(hash(published_rows)::hugeint) "
+        f"from {MARTS_SCHEMA}.{mart} as published_rows group by part"
+    ).fetchall()
+    return {part: f"{count}:{row_hashes}" for part, count, row_hashes in rows} or {
+        WHOLE_MART_PART: "0:0"
+    }
+
+
+def _row_count(fingerprint: str) -> int:
+    return int(fingerprint.split(":", 1)[0])
+
+
+def _write_mart(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    fingerprints: dict[str, str],
+    staged: PublishedSet,
+    previous: PublishedSet | None,
+) -> None:
+    """Link each unchanged part from the previous set; write the others."""
+    (staged.directory / mart).mkdir()
+    for part, fingerprint in fingerprints.items():
+        target = staged.part_path(mart, part)
+        if previous is not None and previous.fingerprints.get(mart, {}).get(part) == fingerprint:
+            try:
+                os.link(previous.part_path(mart, part), target)
+                continue
+            except FileNotFoundError:  # pruned by hand: write it again
+                pass
+        con.execute(
+            f"copy (select * from {MARTS_SCHEMA}.{mart} where {_part_filter(mart, part)}) "
+            f"to {sql_string(str(target))} (format parquet, compression zstd)"
+        )
+
+
+def _part_filter(mart: str, part: str) -> str:
+    """The part's rows, as a date range where it has one: DuckDB skips the other row groups."""
+    column = MONTHLY_PARTS.get(mart)
+    if column is None or part == WHOLE_MART_PART:
+        return f"{_part_expression(mart)} = {sql_string(part)}"
+    if part == UNDATED_PART:
+        return f"{column} is null"
+    first_day = f"cast({sql_string(part + '-01')} as date)"
+    return f"{column} >= {first_day} and {column} < {first_day} + interval 1 month"
 
 
 def current_set(published_dir: Path) -> PublishedSet | None:
@@ -99,6 +183,7 @@ def current_set(published_dir: Path) -> PublishedSet | None:
         as_of_date=date.fromisoformat(manifest["as_of_date"]) if manifest["as_of_date"] else None,
         directory=published_dir / manifest["directory"],
         row_counts=manifest["row_counts"],
+        fingerprints=manifest.get("fingerprints", {}),
     )
 
 
@@ -106,7 +191,7 @@ def open_set(published: PublishedSet) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per published mart, named like the mart."""
     con = duckdb.connect(":memory:")
     for mart in PUBLISHED_MARTS:
-        parquet = sql_string(str(published.path(mart)))
+        parquet = sql_string(published.files(mart))
         con.execute(f"create view {mart} as select * from read_parquet({parquet})")
     return con
 
@@ -118,6 +203,7 @@ def _write_manifest(published_dir: Path, published: PublishedSet) -> None:
         "as_of_date": published.as_of_date.isoformat() if published.as_of_date else None,
         "directory": str(published.directory.relative_to(published_dir)),
         "row_counts": published.row_counts,
+        "fingerprints": published.fingerprints,
     }
     temporary = published_dir / f".{MANIFEST_NAME}.tmp"
     temporary.write_text(json.dumps(manifest, indent=2) + "\n")

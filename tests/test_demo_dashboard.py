@@ -115,7 +115,7 @@ def test_profile_export_round_trip(demo, tmp_path):
     assert header[0] == "Email"
     assert "ICOMMKT_Total_Value" in header and "RFM_Segment" in header
     with closing(duckdb.connect()) as con:
-        source = f"read_parquet('{published.path('customer_profile')}')"
+        source = f"read_parquet('{published.files('customer_profile')}')"
         types = dict(
             con.execute(
                 f"select column_name, column_type from (describe select * from {source})"

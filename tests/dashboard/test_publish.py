@@ -36,9 +36,13 @@ def test_manifest_names_a_complete_set(warehouse: Path):
     assert manifest["row_counts"]["sales_daily"] == 12
     assert manifest["row_counts"]["customer_profile"] == 4
     assert current_set(published_dir) == published
-    assert sorted(p.name for p in published.directory.iterdir()) == sorted(
-        f"{mart}.parquet" for mart in PUBLISHED_MARTS
-    )
+    assert sorted(p.name for p in published.directory.iterdir()) == sorted(PUBLISHED_MARTS)
+    # Daily marts one file per month (the fixture's AR sales run from June 1 to July 5).
+    assert sorted(p.name for p in (published.directory / "sales_daily").iterdir()) == [
+        "2026-06.parquet",
+        "2026-07.parquet",
+    ]
+    assert [p.name for p in (published.directory / "customer_profile").iterdir()] == ["all.parquet"]
     with closing(open_set(published)) as con:
         total = con.execute("select sum(sales) from sales_daily").fetchone()[0]
     assert total == 1494  # 495.00 of AR + 999.00 of CL
@@ -91,3 +95,24 @@ def test_a_failed_publication_keeps_the_previous_set(warehouse: Path):
     assert current_set(published_dir).as_of_date == date(2026, 6, 30)
     with closing(open_set(before)) as con:
         assert con.execute("select count(*) from customer_profile").fetchone()[0] == 4
+
+
+def test_unchanged_months_are_linked_from_the_previous_set(warehouse: Path):
+    """A build that changed only July rewrites July's file and links June's."""
+    published_dir = warehouse.parent / "published"
+    first = publish(warehouse, published_dir, at(0))
+    with closing(duckdb.connect(str(warehouse))) as con:
+        # Same row count, one amount changed: the fingerprint must still see it.
+        con.execute("update marts.sales_daily set sales = 71.00 where order_date = '2026-07-05'")
+    second = publish(warehouse, published_dir, at(1))
+
+    def inode(published, part: str) -> int:
+        return published.part_path("sales_daily", part).stat().st_ino
+
+    assert inode(second, "2026-06") == inode(first, "2026-06")
+    assert inode(second, "2026-07") != inode(first, "2026-07")
+    assert second.row_counts["sales_daily"] == 12
+    with closing(open_set(second)) as con:
+        assert con.execute("select sum(sales) from sales_daily").fetchone()[0] == 1495
+    with closing(open_set(first)) as con:  # a reader still on the first set sees it unchanged
+        assert con.execute("select sum(sales) from sales_daily").fetchone()[0] == 1494
