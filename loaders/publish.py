@@ -47,7 +47,6 @@ MONTHLY_PARTS: dict[str, str] = {
     "sales_by_product_daily": "order_date",
 }
 WHOLE_MART_PART = "all"
-UNDATED_PART = "undated"
 MANIFEST_NAME = "manifest.json"
 SETS_FOLDER = "sets"
 # Sets kept besides the current one: a reader that read the previous manifest a moment ago is
@@ -118,7 +117,7 @@ def _part_expression(mart: str) -> str:
     column = MONTHLY_PARTS.get(mart)
     if column is None:
         return f"'{WHOLE_MART_PART}'"
-    return f"coalesce(strftime({column}, '%Y-%m'), '{UNDATED_PART}')"
+    return f"coalesce(strftime({column}, '%Y-%m'), 'undated')"
 
 
 def _part_fingerprints(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, str]:
@@ -144,31 +143,40 @@ def _write_mart(
     staged: PublishedSet,
     previous: PublishedSet | None,
 ) -> None:
-    """Link each unchanged part from the previous set; write the others."""
-    (staged.directory / mart).mkdir()
+    """Link each unchanged part from the previous set; write the others in one pass."""
+    mart_dir = staged.directory / mart
+    mart_dir.mkdir()
+    changed = []
     for part, fingerprint in fingerprints.items():
-        target = staged.part_path(mart, part)
         if previous is not None and previous.fingerprints.get(mart, {}).get(part) == fingerprint:
             try:
-                os.link(previous.part_path(mart, part), target)
+                os.link(previous.part_path(mart, part), staged.part_path(mart, part))
                 continue
             except FileNotFoundError:  # pruned by hand: write it again
                 pass
-        con.execute(
-            f"copy (select * from {MARTS_SCHEMA}.{mart} where {_part_filter(mart, part)}) "
-            f"to {sql_string(str(target))} (format parquet, compression zstd)"
-        )
-
-
-def _part_filter(mart: str, part: str) -> str:
-    """The part's rows, as a date range where it has one: DuckDB skips the other row groups."""
-    column = MONTHLY_PARTS.get(mart)
-    if column is None or part == WHOLE_MART_PART:
-        return f"{_part_expression(mart)} = {sql_string(part)}"
-    if part == UNDATED_PART:
-        return f"{column} is null"
-    first_day = f"cast({sql_string(part + '-01')} as date)"
-    return f"{column} >= {first_day} and {column} < {first_day} + interval 1 month"
+        changed.append(part)
+    if not changed:
+        return
+    # DuckDB writes <folder>/published_part=<part>/data_0.parquet, without the part column.
+    written = mart_dir / ".written"
+    parts = ", ".join(sql_string(part) for part in changed)
+    con.execute(
+        f"copy (select *, {_part_expression(mart)} as published_part "
+        f"from {MARTS_SCHEMA}.{mart} where {_part_expression(mart)} in ({parts})) "
+        f"to {sql_string(str(written))} "
+        "(format parquet, compression zstd, partition_by (published_part))"
+    )
+    for part in changed:
+        files = list((written / f"published_part={part}").glob("*.parquet"))
+        if files:
+            (file,) = files
+            os.replace(file, staged.part_path(mart, part))
+        else:  # an empty mart: a file with its columns and no rows
+            con.execute(
+                f"copy (select * from {MARTS_SCHEMA}.{mart} limit 0) "
+                f"to {sql_string(str(staged.part_path(mart, part)))} (format parquet)"
+            )
+    shutil.rmtree(written, ignore_errors=True)  # absent when no row was written
 
 
 def current_set(published_dir: Path) -> PublishedSet | None:
