@@ -170,7 +170,10 @@ final as (
         orders_summary.last_purchase_amount,
 
         -- dates
-        orders_summary.last_purchase_date
+        orders_summary.last_purchase_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from orders_summary
     left join lines_summary
         on orders_summary.customer_key = lines_summary.customer_key

@@ -52,8 +52,11 @@ final as (
         {% for family in ['brand', 'category', 'promo_code', 'store', 'channel'] %}
         {{ aggregate_value_dates(
             'family_value', 'last_bought_date', "value_family = '" ~ family ~ "'"
-        ) }} as {{ family }}_dates{% if not loop.last %},{% endif %}
+        ) }} as {{ family }}_dates,
         {% endfor %}
+
+        -- build
+        {{ build_started_at() }} as built_at
     from int_customer_values_last_bought
     group by
         customer_key,

@@ -182,7 +182,10 @@ final as (
         count(*) as purchases_with_value,
 
         -- dates
-        max(order_date) as last_bought_date
+        max(order_date) as last_bought_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from purchase_values
     where family_value is not null and family_value <> ''
     group by

@@ -74,7 +74,10 @@ final as (
         int_orders_enriched.is_purchase,
 
         -- dates
-        int_orders_enriched.order_date
+        int_orders_enriched.order_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from int_orders_enriched
     -- orphans (no customer record with an email) are in no profile: SPEC §3.1
     inner join int_user_ids_resolved_to_customers

@@ -93,7 +93,10 @@ final as (
         -- lineage
         stg_icommkt__order_lines.source_file_date,
         stg_icommkt__order_lines.source_file_name,
-        stg_icommkt__order_lines.source_line_number
+        stg_icommkt__order_lines.source_line_number,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from stg_icommkt__order_lines
     left join int_orders_enriched
         on stg_icommkt__order_lines.order_key = int_orders_enriched.order_key

@@ -79,7 +79,10 @@ final as (
 
         -- dates
         stg_icommkt__orders.order_date,
-        stg_icommkt__orders.source_file_date
+        stg_icommkt__orders.source_file_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from stg_icommkt__orders
     left join store_channels
         on

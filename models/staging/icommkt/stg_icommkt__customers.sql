@@ -158,7 +158,10 @@ final as (
 
         -- lineage
         merged_attributes.last_seen_file_name,
-        merged_attributes.last_seen_load_id
+        merged_attributes.last_seen_load_id,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from merged_attributes
     left join merged_extra_attributes
         on

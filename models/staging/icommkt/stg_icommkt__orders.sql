@@ -132,7 +132,10 @@ final as (
         file_date as source_file_date,
         file_name as source_file_name,
         line_number as source_line_number,
-        load_id as source_load_id
+        load_id as source_load_id,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from latest_orders
 
 )
