@@ -188,13 +188,7 @@
 {% macro touched_days(instance_id_column, date_column) -%}
     (
         ({{ instance_id_column }}, {{ date_column }}) in (
-            select instance_id, date
-            from {{ source('icommkt', 'orders') }}
-            where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
-            union
-            select instance_id, file_date
-            from {{ source('icommkt', 'order_lines') }}
-            where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+            select instance_id, order_date from {{ touched_set('days') }}
         )
         or {{ load_replaced_since_watermark() }}
     )
@@ -203,9 +197,32 @@
 {#- Pre-hook of a day-keyed sales mart. -#}
 {% macro delete_touched_days(instance_id_column, date_column) -%}
     {%- if is_incremental() -%}
+        {{ remember_touched_set('days') }}
+        select instance_id, date as order_date
+        from {{ source('icommkt', 'orders') }}
+        where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+        union
+        select instance_id, file_date as order_date
+        from {{ source('icommkt', 'order_lines') }}
+        where (instance_id, store_code, order_number) in ({{ touched_order_keys() }});
+
         delete from {{ this }}
         where {{ touched_days(instance_id_column, date_column) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A model's pre-hook computes a touched set once, into a temporary table of its connection,
+    and the delete and the model's select both read it: computing it takes a scan of the raw
+    orders, about a second at 10M orders, for each use.
+-#}
+{% macro touched_set(name) -%}
+    {{ return(adapter.quote('touched_' ~ name ~ '__' ~ this.identifier)) }}
+{%- endmacro %}
+
+{#- Start of the statement that fills a touched set; the pre-hook's select follows. -#}
+{% macro remember_touched_set(name) -%}
+    create or replace temporary table {{ touched_set(name) }} as
 {%- endmacro %}
 
 {#-
@@ -238,10 +255,16 @@
 {%- endmacro %}
 
 {#- Customer keys of every e-mail any raw version of a touched user carried. -#}
-{% macro touched_customer_keys(as_of_relation=none) -%}
+{% macro touched_customer_keys(as_of_relation=none, users=none) -%}
     select distinct {{ surrogate_key(['instance_id', 'lower(trim(email))']) }} as customer_key
     from {{ source('icommkt', 'customers') }}
-    where (instance_id, user_id) in ({{ touched_users(as_of_relation) }})
+    where (instance_id, user_id) in (
+        {%- if users is none %}
+        {{ touched_users(as_of_relation) }}
+        {%- else %}
+        select instance_id, user_id from {{ users }}
+        {%- endif %}
+    )
 {%- endmacro %}
 
 {#-
@@ -252,7 +275,7 @@
 -#}
 {% macro touched_customers(customer_key_column, as_of_relation) -%}
     (
-        {{ customer_key_column }} in ({{ touched_customer_keys(as_of_relation) }})
+        {{ customer_key_column }} in (select customer_key from {{ touched_set('customers') }})
         or {{ load_replaced_since_watermark() }}
         or coalesce({{ previous_as_of_date() }}, cast('1900-01-01' as date))
         > (select as_of_date from {{ as_of_relation }})
@@ -266,10 +289,11 @@
     `or` between two of them costs DuckDB its semi-join (30 s instead of 2 s on 10M orders).
 -#}
 {% macro touched_buyer_keys() -%}
-    {{ touched_customer_keys() }}
+    select customer_key as buyer_key
+    from {{ touched_set('customers') }}
     union
     select {{ sales_buyer_key('null', 'instance_id', 'user_id') }} as buyer_key
-    from ({{ touched_users() }}) as touched_users
+    from {{ touched_set('users') }}
 {%- endmacro %}
 
 {#- Condition on the orders of touched buyers, by their (instance, UserId). -#}
@@ -278,9 +302,10 @@
         ({{ instance_id_column }}, {{ user_id_column }}) in (
             select instance_id, user_id
             from {{ user_customers }}
-            where customer_key in ({{ touched_customer_keys() }})
+            where customer_key in (select customer_key from {{ touched_set('customers') }})
             union
-            {{ touched_users() }}
+            select instance_id, user_id
+            from {{ touched_set('users') }}
         )
         or {{ load_replaced_since_watermark() }}
     )
@@ -289,6 +314,9 @@
 {#- Pre-hook of a model keyed by customer: drop the rows it is about to recompute. -#}
 {% macro delete_touched_customers(customer_key_column, as_of_relation) -%}
     {%- if is_incremental() -%}
+        {{ remember_touched_set('customers') }}
+        {{ touched_customer_keys(as_of_relation) }};
+
         delete from {{ this }}
         where {{ touched_customers(customer_key_column, as_of_relation) }}
     {%- endif -%}
@@ -297,6 +325,12 @@
 {#- Pre-hook of the buyer-keyed sales mart. -#}
 {% macro delete_touched_buyers(buyer_key_column) -%}
     {%- if is_incremental() -%}
+        {{ remember_touched_set('users') }}
+        {{ touched_users() }};
+
+        {{ remember_touched_set('customers') }}
+        {{ touched_customer_keys(users=touched_set('users')) }};
+
         delete from {{ this }}
         where
             {{ buyer_key_column }} in ({{ touched_buyer_keys() }})

@@ -53,11 +53,19 @@
 
 {#- Start of the last build this test passed in, or none. -#}
 {% macro last_passed_build_started_at() -%}
+    {{ return(adapter.dispatch('last_passed_build_started_at', 'omnichannel')()) }}
+{%- endmacro %}
+
+{% macro default__last_passed_build_started_at() -%}
     {%- set passes = run_query(
         "select cast(passed_in_build_started_at as " ~ dbt.type_string() ~ ") from "
         ~ test_passes_relation() ~ " where test_id = '" ~ model.unique_id ~ "'"
     ) -%}
     {{ return(passes.columns[0].values()[0] if passes.rows | length else none) }}
+{%- endmacro %}
+
+{% macro spark__last_passed_build_started_at() -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 {#- Key columns of a uniqueness test: scoping it by row would miss a new row's old duplicate. -#}
