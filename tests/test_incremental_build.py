@@ -30,6 +30,7 @@ GENERATE = [
 ]  # fmt: skip
 KEYED_MODELS = (
     "dq_orphan_order_line_categories",
+    "dq_orphan_order_lines",
     "int_customer_last_purchase",
     "int_customer_value_lists",
     "int_customer_values_last_bought",

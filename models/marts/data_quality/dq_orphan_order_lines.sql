@@ -1,3 +1,10 @@
+{%- set order_columns = ['instance_id', 'store_code', 'order_number'] -%}
+{%- set raw_orders_and_lines = [source('icommkt', 'orders'), source('icommkt', 'order_lines')] -%}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
+    post_hook="{{ record_incremental_state() }}"
+) }}
 with
 
 stg_icommkt__order_lines as (
@@ -15,6 +22,10 @@ stg_icommkt__order_lines as (
         source_line_number,
         source_file_date
     from {{ ref('stg_icommkt__order_lines') }}
+    {% if is_incremental() %}
+        -- only the orders whose header or lines new loads touched (macros/incremental.sql)
+        where {{ touched_by_new_loads(order_columns, raw_orders_and_lines) }}
+    {% endif %}
 
 ),
 
@@ -22,6 +33,9 @@ stg_icommkt__orders as (
 
     select order_key
     from {{ ref('stg_icommkt__orders') }}
+    {% if is_incremental() %}
+        where {{ touched_by_new_loads(order_columns, raw_orders_and_lines) }}
+    {% endif %}
 
 ),
 
