@@ -188,7 +188,8 @@
 {% macro touched_days(instance_id_column, date_column) -%}
     (
         ({{ instance_id_column }}, {{ date_column }}) in (
-            select instance_id, order_date from {{ touched_set('days') }}
+            select instance_id, order_date
+            from {{ touched_set('days', touched_day_pairs()) }}
         )
         or {{ load_replaced_since_watermark() }}
     )
@@ -197,32 +198,45 @@
 {#- Pre-hook of a day-keyed sales mart. -#}
 {% macro delete_touched_days(instance_id_column, date_column) -%}
     {%- if is_incremental() -%}
-        {{ remember_touched_set('days') }}
-        select instance_id, date as order_date
-        from {{ source('icommkt', 'orders') }}
-        where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
-        union
-        select instance_id, file_date as order_date
-        from {{ source('icommkt', 'order_lines') }}
-        where (instance_id, store_code, order_number) in ({{ touched_order_keys() }});
+        {{ remember_touched_set('days', touched_day_pairs()) }};
 
         delete from {{ this }}
         where {{ touched_days(instance_id_column, date_column) }}
     {%- endif -%}
 {%- endmacro %}
 
+{#- Select of the (instance_id, order_date) pairs `touched_days` stands for. -#}
+{% macro touched_day_pairs() -%}
+    select instance_id, date as order_date
+    from {{ source('icommkt', 'orders') }}
+    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+    union
+    select instance_id, file_date as order_date
+    from {{ source('icommkt', 'order_lines') }}
+    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+{%- endmacro %}
+
 {#-
     A model's pre-hook computes a touched set once, into a temporary table of its connection,
     and the delete and the model's select both read it: computing it takes a scan of the raw
-    orders, about a second at 10M orders, for each use.
+    orders, about a second at 10M orders, for each use. Outside `run` and `build` (say
+    `dbt show` or `dbt compile`) no pre-hook ran, so the set is its defining select.
 -#}
-{% macro touched_set(name) -%}
+{% macro touched_set(name, definition) -%}
+    {%- if flags.WHICH in ['run', 'build'] -%}
+        {{ return(touched_set_table(name)) }}
+    {%- endif -%}
+    {{ return('(' ~ definition ~ ') as touched_' ~ name) }}
+{%- endmacro %}
+
+{% macro touched_set_table(name) -%}
     {{ return(adapter.quote('touched_' ~ name ~ '__' ~ this.identifier)) }}
 {%- endmacro %}
 
-{#- Start of the statement that fills a touched set; the pre-hook's select follows. -#}
-{% macro remember_touched_set(name) -%}
-    create or replace temporary table {{ touched_set(name) }} as
+{#- Statement of a pre-hook that fills a touched set. -#}
+{% macro remember_touched_set(name, definition) -%}
+    create or replace temporary table {{ touched_set_table(name) }} as
+    {{ definition }}
 {%- endmacro %}
 
 {#-
@@ -275,7 +289,10 @@
 -#}
 {% macro touched_customers(customer_key_column, as_of_relation) -%}
     (
-        {{ customer_key_column }} in (select customer_key from {{ touched_set('customers') }})
+        {{ customer_key_column }} in (
+            select customer_key
+            from {{ touched_set('customers', touched_customer_keys(as_of_relation)) }}
+        )
         or {{ load_replaced_since_watermark() }}
         or coalesce({{ previous_as_of_date() }}, cast('1900-01-01' as date))
         > (select as_of_date from {{ as_of_relation }})
@@ -290,10 +307,15 @@
 -#}
 {% macro touched_buyer_keys() -%}
     select customer_key as buyer_key
-    from {{ touched_set('customers') }}
+    from {{ touched_set('customers', touched_buyer_customer_keys()) }}
     union
     select {{ sales_buyer_key('null', 'instance_id', 'user_id') }} as buyer_key
-    from {{ touched_set('users') }}
+    from {{ touched_set('users', touched_users()) }}
+{%- endmacro %}
+
+{#- The customer keys of the touched users, for the buyer-keyed mart. -#}
+{% macro touched_buyer_customer_keys() -%}
+    {{ touched_customer_keys(users=touched_set('users', touched_users())) }}
 {%- endmacro %}
 
 {#- Condition on the orders of touched buyers, by their (instance, UserId). -#}
@@ -302,10 +324,13 @@
         ({{ instance_id_column }}, {{ user_id_column }}) in (
             select instance_id, user_id
             from {{ user_customers }}
-            where customer_key in (select customer_key from {{ touched_set('customers') }})
+            where customer_key in (
+                select customer_key
+                from {{ touched_set('customers', touched_buyer_customer_keys()) }}
+            )
             union
             select instance_id, user_id
-            from {{ touched_set('users') }}
+            from {{ touched_set('users', touched_users()) }}
         )
         or {{ load_replaced_since_watermark() }}
     )
@@ -314,8 +339,7 @@
 {#- Pre-hook of a model keyed by customer: drop the rows it is about to recompute. -#}
 {% macro delete_touched_customers(customer_key_column, as_of_relation) -%}
     {%- if is_incremental() -%}
-        {{ remember_touched_set('customers') }}
-        {{ touched_customer_keys(as_of_relation) }};
+        {{ remember_touched_set('customers', touched_customer_keys(as_of_relation)) }};
 
         delete from {{ this }}
         where {{ touched_customers(customer_key_column, as_of_relation) }}
@@ -325,11 +349,9 @@
 {#- Pre-hook of the buyer-keyed sales mart. -#}
 {% macro delete_touched_buyers(buyer_key_column) -%}
     {%- if is_incremental() -%}
-        {{ remember_touched_set('users') }}
-        {{ touched_users() }};
+        {{ remember_touched_set('users', touched_users()) }};
 
-        {{ remember_touched_set('customers') }}
-        {{ touched_customer_keys(users=touched_set('users')) }};
+        {{ remember_touched_set('customers', touched_buyer_customer_keys()) }};
 
         delete from {{ this }}
         where
