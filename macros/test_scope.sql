@@ -39,16 +39,9 @@
 {% macro spark__create_test_passes() -%}
 {%- endmacro %}
 
-{#- The tested model's node, when it documents `built_at`; none otherwise. -#}
-{% macro scoped_test_model() -%}
-    {%- set attached = model.get('attached_node') if model is mapping else none -%}
-    {%- if execute and attached and attached in graph.nodes -%}
-        {%- set tested = graph.nodes[attached] -%}
-        {%- if 'built_at' in tested.columns -%}
-            {{ return(tested) }}
-        {%- endif -%}
-    {%- endif -%}
-    {{ return(none) }}
+{#- A test of this node is scoped: the node a generic test is attached to documents `built_at`. -#}
+{% macro is_scoped_test_of(attached_node) -%}
+    {{ return('built_at' in graph.nodes.get(attached_node or '', {}).get('columns', {})) }}
 {%- endmacro %}
 
 {#- Start of the last build this test passed in, or none. -#}
@@ -83,7 +76,8 @@
 {#- dbt's hook for a test's `where`, extended with the scope above. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set since = last_passed_build_started_at() if scoped_test_model() is not none else none -%}
+    {%- set scoped = execute and model is mapping and is_scoped_test_of(model.get('attached_node')) -%}
+    {%- set since = last_passed_build_started_at() if scoped else none -%}
     {%- set filters = [] -%}
     {%- if where -%}
         {%- do filters.append('(' ~ where ~ ')') -%}
@@ -114,8 +108,7 @@
 {% macro default__record_test_passes(results) -%}
     {%- set passed = [] -%}
     {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass' -%}
-        {%- set tested = graph.nodes.get(result.node.attached_node or '', {}) -%}
-        {%- if 'built_at' in tested.get('columns', {}) -%}
+        {%- if is_scoped_test_of(result.node.attached_node) -%}
             {%- do passed.append(result.node.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}
