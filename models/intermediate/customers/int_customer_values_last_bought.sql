@@ -39,6 +39,10 @@ stg_icommkt__order_lines as (
         sku,
         brand
     from {{ ref('stg_icommkt__order_lines') }}
+    {% if is_incremental() %}
+        -- only the touched customers' purchases (a full build reads all: no semi join is faster)
+        where order_key in (select order_key from int_orders_resolved_to_customers)
+    {% endif %}
 
 ),
 
@@ -49,58 +53,59 @@ stg_icommkt__order_line_categories as (
         sku,
         category
     from {{ ref('stg_icommkt__order_line_categories') }}
-
-),
-
-purchase_lines as (
-
-    select
-        int_orders_resolved_to_customers.order_key,
-        int_orders_resolved_to_customers.customer_key,
-        int_orders_resolved_to_customers.instance_id,
-        int_orders_resolved_to_customers.order_date,
-        stg_icommkt__order_lines.sku,
-        stg_icommkt__order_lines.brand
-    from int_orders_resolved_to_customers
-    inner join stg_icommkt__order_lines
-        on int_orders_resolved_to_customers.order_key = stg_icommkt__order_lines.order_key
+    {% if is_incremental() %}
+        where order_key in (select order_key from int_orders_resolved_to_customers)
+    {% endif %}
 
 ),
 
 -- categories belong to a line's product: only those of a line of the order count
-purchase_line_categories as (
+order_categories as (
 
     select distinct
-        purchase_lines.order_key,
-        purchase_lines.customer_key,
-        purchase_lines.instance_id,
-        purchase_lines.order_date,
+        stg_icommkt__order_line_categories.order_key,
         stg_icommkt__order_line_categories.category
-    from purchase_lines
-    inner join stg_icommkt__order_line_categories
+    from stg_icommkt__order_line_categories
+    inner join stg_icommkt__order_lines
         on
-            purchase_lines.order_key = stg_icommkt__order_line_categories.order_key
-            and purchase_lines.sku = stg_icommkt__order_line_categories.sku
+            stg_icommkt__order_line_categories.order_key = stg_icommkt__order_lines.order_key
+            and stg_icommkt__order_line_categories.sku = stg_icommkt__order_lines.sku
 
 ),
 
--- one row per (purchase, brand): a brand on two lines of one order is one purchase with it
-purchase_brands as (
+-- a brand on two lines of one order is one purchase with it
+order_brands as (
 
     select distinct
         order_key,
-        customer_key,
-        instance_id,
-        order_date,
         brand
-    from purchase_lines
+    from stg_icommkt__order_lines
+
+),
+
+-- one row per (order, value) before the join: the join to purchases then carries no duplicates
+-- (10M orders: 41 s against 51 s when lines joined purchases first)
+order_line_values as (
+
+    select
+        order_key,
+        'brand' as value_family,
+        brand as family_value
+    from order_brands
+
+    union all
+
+    select
+        order_key,
+        'category' as value_family,
+        category as family_value
+    from order_categories
 
 ),
 
 promo_codes_of_purchases as (
 
     select
-        order_key,
         customer_key,
         instance_id,
         order_date,
@@ -112,7 +117,6 @@ promo_codes_of_purchases as (
 purchase_values as (
 
     select
-        order_key,
         customer_key,
         instance_id,
         order_date,
@@ -123,7 +127,6 @@ purchase_values as (
     union all
 
     select
-        order_key,
         customer_key,
         instance_id,
         order_date,
@@ -134,7 +137,6 @@ purchase_values as (
     union all
 
     select
-        order_key,
         customer_key,
         instance_id,
         order_date,
@@ -145,24 +147,14 @@ purchase_values as (
     union all
 
     select
-        order_key,
-        customer_key,
-        instance_id,
-        order_date,
-        'brand' as value_family,
-        brand as family_value
-    from purchase_brands
-
-    union all
-
-    select
-        order_key,
-        customer_key,
-        instance_id,
-        order_date,
-        'category' as value_family,
-        category as family_value
-    from purchase_line_categories
+        int_orders_resolved_to_customers.customer_key,
+        int_orders_resolved_to_customers.instance_id,
+        int_orders_resolved_to_customers.order_date,
+        order_line_values.value_family,
+        order_line_values.family_value
+    from int_orders_resolved_to_customers
+    inner join order_line_values
+        on int_orders_resolved_to_customers.order_key = order_line_values.order_key
 
 ),
 

@@ -26,7 +26,7 @@ order_line_categories as (
 
 ),
 
--- every category row of one order's batch shares rank 1 when that batch is its latest
+-- an order's latest batch is its greatest (file date, file name): its categories are current
 order_line_categories_batches as (
 
     select
@@ -39,10 +39,9 @@ order_line_categories_batches as (
         file_name,
         line_number,
         load_id,
-        rank() over (
+        max({{ struct_of(['file_date', 'file_name']) }}) over (
             partition by instance_id, store_code, order_number
-            order by file_date desc, file_name desc
-        ) as batch_rank
+        ) as latest_batch
     from order_line_categories
 
 ),
@@ -61,7 +60,7 @@ latest_batch_categories as (
         load_id,
         min(line_number) as line_number
     from order_line_categories_batches
-    where batch_rank = 1
+    where {{ struct_of(['file_date', 'file_name']) }} = latest_batch
     group by
         instance_id,
         store_code,

@@ -31,7 +31,7 @@ order_lines as (
 
 ),
 
--- every line of one order's batch shares rank 1 when that batch is its latest
+-- an order's latest batch is its greatest (file date, file name): its lines are the current ones
 order_lines_batches as (
 
     select
@@ -49,10 +49,9 @@ order_lines_batches as (
         file_name,
         line_number,
         load_id,
-        rank() over (
+        max({{ struct_of(['file_date', 'file_name']) }}) over (
             partition by instance_id, store_code, order_number
-            order by file_date desc, file_name desc
-        ) as batch_rank
+        ) as latest_batch
     from order_lines
 
 ),
@@ -75,7 +74,7 @@ latest_batch_lines as (
         line_number,
         load_id
     from order_lines_batches
-    where batch_rank = 1
+    where {{ struct_of(['file_date', 'file_name']) }} = latest_batch
 
 ),
 

@@ -37,7 +37,7 @@ orders as (
 
 ),
 
--- latest batch first, then the last row of its file
+-- the current version: latest batch first (file date, file name), then the last row of its file
 orders_versions as (
 
     select
@@ -61,10 +61,9 @@ orders_versions as (
         file_name,
         line_number,
         load_id,
-        row_number() over (
+        max({{ struct_of(['file_date', 'file_name', 'line_number']) }}) over (
             partition by instance_id, store_code, order_number
-            order by file_date desc, file_name desc, line_number desc
-        ) as version_rank
+        ) as latest_version
     from orders
 
 ),
@@ -93,7 +92,7 @@ latest_orders as (
         line_number,
         load_id
     from orders_versions
-    where version_rank = 1
+    where {{ struct_of(['file_date', 'file_name', 'line_number']) }} = latest_version
 
 ),
 
