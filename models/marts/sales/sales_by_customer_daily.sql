@@ -101,31 +101,28 @@ buyer_store_days as (
 
 ),
 
-buyer_days as (
+-- the buyer's purchases on or before each day, over every store and channel: a range frame
+-- holds all of the day's rows, so one window does it without a per-day aggregate and a join
+buyer_store_days_cumulative as (
 
     select
         buyer_key,
+        customer_key,
+        instance_id,
+        orphan_user_id,
+        store_code,
+        channel,
         order_date,
-        sum(purchases) as day_purchases
-    from buyer_store_days
-    group by
-        buyer_key,
-        order_date
-
-),
-
--- the buyer's purchases on or before each day, over every store and channel
-buyer_days_cumulative as (
-
-    select
-        buyer_key,
-        order_date,
-        sum(day_purchases) over (
+        purchases,
+        return_orders,
+        sales,
+        items,
+        sum(purchases) over (
             partition by buyer_key
             order by order_date
-            rows between unbounded preceding and current row
+            range between unbounded preceding and current row
         ) as cumulative_purchases
-    from buyer_days
+    from buyer_store_days
 
 ),
 
@@ -133,39 +130,30 @@ final as (
 
     select
         -- ids
-        {{ surrogate_key([
-            'buyer_store_days.buyer_key',
-            'buyer_store_days.order_date',
-            'buyer_store_days.store_code',
-            'buyer_store_days.channel',
-        ]) }} as sales_by_customer_daily_key,
-        buyer_store_days.buyer_key,
-        buyer_store_days.customer_key,
-        buyer_store_days.instance_id,
-        buyer_store_days.orphan_user_id,
-        buyer_store_days.store_code,
+        {{ surrogate_key(['buyer_key', 'order_date', 'store_code', 'channel']) }}
+            as sales_by_customer_daily_key,
+        buyer_key,
+        customer_key,
+        instance_id,
+        orphan_user_id,
+        store_code,
 
         -- strings
-        buyer_store_days.channel,
+        channel,
 
         -- numerics
-        cast(buyer_store_days.purchases as {{ dbt.type_int() }}) as purchases,
-        cast(buyer_store_days.return_orders as {{ dbt.type_int() }}) as return_orders,
-        cast(buyer_store_days.sales as decimal(18, 2)) as sales,
-        cast(buyer_store_days.items as decimal(18, 2)) as items,
-        cast(buyer_days_cumulative.cumulative_purchases as {{ dbt.type_int() }})
-            as cumulative_purchases,
+        cast(purchases as {{ dbt.type_int() }}) as purchases,
+        cast(return_orders as {{ dbt.type_int() }}) as return_orders,
+        cast(sales as decimal(18, 2)) as sales,
+        cast(items as decimal(18, 2)) as items,
+        cast(cumulative_purchases as {{ dbt.type_int() }}) as cumulative_purchases,
 
         -- booleans
-        buyer_store_days.customer_key is null as is_orphan,
+        customer_key is null as is_orphan,
 
         -- dates
-        buyer_store_days.order_date
-    from buyer_store_days
-    inner join buyer_days_cumulative
-        on
-            buyer_store_days.buyer_key = buyer_days_cumulative.buyer_key
-            and buyer_store_days.order_date = buyer_days_cumulative.order_date
+        order_date
+    from buyer_store_days_cumulative
 
 )
 
