@@ -39,7 +39,7 @@ order_line_categories_batches as (
         file_name,
         line_number,
         load_id,
-        max({{ struct_of(['file_date', 'file_name']) }}) over (
+        max({{ ordering_tuple(['file_date', 'file_name']) }}) over (
             partition by instance_id, store_code, order_number
         ) as latest_batch
     from order_line_categories
@@ -60,7 +60,7 @@ latest_batch_categories as (
         load_id,
         min(line_number) as line_number
     from order_line_categories_batches
-    where {{ struct_of(['file_date', 'file_name']) }} = latest_batch
+    where {{ ordering_tuple(['file_date', 'file_name']) }} = latest_batch
     group by
         instance_id,
         store_code,

@@ -49,7 +49,7 @@ order_lines_batches as (
         file_name,
         line_number,
         load_id,
-        max({{ struct_of(['file_date', 'file_name']) }}) over (
+        max({{ ordering_tuple(['file_date', 'file_name']) }}) over (
             partition by instance_id, store_code, order_number
         ) as latest_batch
     from order_lines
@@ -74,7 +74,7 @@ latest_batch_lines as (
         line_number,
         load_id
     from order_lines_batches
-    where {{ struct_of(['file_date', 'file_name']) }} = latest_batch
+    where {{ ordering_tuple(['file_date', 'file_name']) }} = latest_batch
 
 ),
 

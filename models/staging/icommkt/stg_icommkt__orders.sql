@@ -61,7 +61,7 @@ orders_versions as (
         file_name,
         line_number,
         load_id,
-        max({{ struct_of(['file_date', 'file_name', 'line_number']) }}) over (
+        max({{ ordering_tuple(['file_date', 'file_name', 'line_number']) }}) over (
             partition by instance_id, store_code, order_number
         ) as latest_version
     from orders
@@ -92,7 +92,7 @@ latest_orders as (
         line_number,
         load_id
     from orders_versions
-    where {{ struct_of(['file_date', 'file_name', 'line_number']) }} = latest_version
+    where {{ ordering_tuple(['file_date', 'file_name', 'line_number']) }} = latest_version
 
 ),
 
