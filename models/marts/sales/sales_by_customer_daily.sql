@@ -101,31 +101,6 @@ buyer_store_days as (
 
 ),
 
--- the buyer's purchases on or before each day, over every store and channel: a range frame
--- holds all of the day's rows, so one window does it without a per-day aggregate and a join
-buyer_store_days_cumulative as (
-
-    select
-        buyer_key,
-        customer_key,
-        instance_id,
-        orphan_user_id,
-        store_code,
-        channel,
-        order_date,
-        purchases,
-        return_orders,
-        sales,
-        items,
-        sum(purchases) over (
-            partition by buyer_key
-            order by order_date
-            range between unbounded preceding and current row
-        ) as cumulative_purchases
-    from buyer_store_days
-
-),
-
 final as (
 
     select
@@ -146,14 +121,20 @@ final as (
         cast(return_orders as {{ dbt.type_int() }}) as return_orders,
         cast(sales as decimal(18, 2)) as sales,
         cast(items as decimal(18, 2)) as items,
-        cast(cumulative_purchases as {{ dbt.type_int() }}) as cumulative_purchases,
+        -- the buyer's purchases on or before each day, over every store and channel: a range
+        -- frame holds all of the day's rows, so no per-day aggregate and join back are needed
+        cast(sum(purchases) over (
+            partition by buyer_key
+            order by order_date
+            range between unbounded preceding and current row
+        ) as {{ dbt.type_int() }}) as cumulative_purchases,
 
         -- booleans
         customer_key is null as is_orphan,
 
         -- dates
         order_date
-    from buyer_store_days_cumulative
+    from buyer_store_days
 
 )
 
