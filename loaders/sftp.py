@@ -18,7 +18,7 @@ import posixpath
 import stat
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +37,7 @@ from loaders.warehouse import MANIFEST_TABLE
 from loaders.warehouse import connect as connect_warehouse
 
 CHUNK_BYTES = 1 << 20
+SEGMENT_BYTES = 16 << 20
 MAX_BACKOFF_SECONDS = 60.0
 SUPERSEDED_DIR = "superseded"
 
@@ -470,11 +471,8 @@ class _Inbox:
         digest = hashlib.sha256()
         received = 0
         try:
-            with sftp.open(remote_path, "rb") as source, open(part, "wb") as out:
-                if remote.size:
-                    # Pipelined reads; the SSH window bounds what is in flight.
-                    source.prefetch(remote.size)
-                while chunk := source.read(CHUNK_BYTES):
+            with open(part, "wb") as out:
+                for chunk in _read_remote(sftp, remote_path, remote.size):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
@@ -539,6 +537,43 @@ class _Inbox:
 
     def _processed(self, remote: RemoteFile) -> str:
         return posixpath.join(self.config.processed_path, remote.name)
+
+
+def _read_remote(sftp: paramiko.SFTPClient, path: str, size: int) -> Iterator[bytes]:
+    """The file's first `size` bytes, read in segments, each on its own handle and prefetched
+    while the segment before it is read.
+
+    paramiko's prefetch takes itself for finished whenever the reader catches up with its request
+    thread (paramiko pull request 2519). It then reads synchronously, while the responses to the
+    requests still queued pile up, unread, in the handle until it is closed. One segment per
+    handle bounds that pile to a segment. Prefetching a segment ahead gives its thread a whole
+    segment's read to queue its requests, so the reader rarely catches it up. A file shorter or
+    longer than listed shows in the caller's byte count and its `stat` after the download.
+    """
+    bounds = [(start, min(start + SEGMENT_BYTES, size)) for start in range(0, size, SEGMENT_BYTES)]
+    following = _prefetched(sftp, path, *bounds[0]) if bounds else None
+    try:
+        for index, (offset, end) in enumerate(bounds):
+            current, following = following, None
+            with current:
+                if index + 1 < len(bounds):
+                    following = _prefetched(sftp, path, *bounds[index + 1])
+                while offset < end and (chunk := current.read(min(CHUNK_BYTES, end - offset))):
+                    offset += len(chunk)
+                    yield chunk
+            if offset < end:
+                return
+    finally:
+        if following is not None:
+            following.close()
+
+
+def _prefetched(sftp: paramiko.SFTPClient, path: str, start: int, end: int) -> paramiko.SFTPFile:
+    """A handle on `path` whose bytes from `start` to `end` are being fetched in the background."""
+    source = sftp.open(path, "rb")
+    source.seek(start)
+    source.prefetch(end)
+    return source
 
 
 def _failed(remote: RemoteFile, message: str) -> FileResult:

@@ -799,6 +799,17 @@ MEASURE_DOWNLOAD = textwrap.dedent(
 
     landing.Lander.land = skip_landing
     arguments = json.loads(sys.argv[1])
+    if arguments.pop("stall_prefetch"):
+        # The scheduler leaves paramiko's request thread behind once, early: the reader drains
+        # every request sent so far, which paramiko takes for the end of the prefetch.
+        import itertools, threading, time, paramiko
+        send, calls = paramiko.SFTPClient._async_request, itertools.count()
+        def stalled_send(self, *request):
+            if threading.current_thread() is not threading.main_thread():
+                if next(calls) == 127:
+                    time.sleep(0.2)
+            return send(self, *request)
+        paramiko.SFTPClient._async_request = stalled_send
     settings = Settings(Path.cwd(), Path(arguments.pop("warehouse")), Path.cwd(), "1GB")
     for key in ("key_file", "known_hosts", "archive_dir"):
         arguments[key] = Path(arguments[key])
@@ -822,7 +833,8 @@ MEASURE_DOWNLOAD = textwrap.dedent(
 )
 
 
-def test_a_200_mb_file_streams_with_bounded_memory(remote, config, settings):
+@pytest.mark.parametrize("stall_prefetch", [False, True], ids=["steady", "stalled-prefetch"])
+def test_a_200_mb_file_streams_with_bounded_memory(remote, config, settings, stall_prefetch):
     size = 200_000_000
     path = remote / "ICOMMKT_ORDERSDETAIL_AR_20260601.txt"
     block = ("O1|BA01|SKU1|Producto|Marca|1|10.00|10.00|S1\n" * 25_000).encode()
@@ -840,6 +852,7 @@ def test_a_200_mb_file_streams_with_bounded_memory(remote, config, settings):
         "known_hosts": str(config.known_hosts),
         "archive_dir": str(config.archive_dir),
         "stability_seconds": 0.0,
+        "stall_prefetch": stall_prefetch,
     }
 
     child = subprocess.run(
