@@ -182,7 +182,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
         )
         return EXIT_FAILED
     extra_args = ["--full-refresh"] if getattr(args, "full_refresh", False) else None
-    built = dbt_build(settings, args.as_of, extra_args, quiet=quiet, target=target)
+    unit_tests = getattr(args, "unit_tests", False)
+    built = dbt_build(settings, args.as_of, extra_args, quiet, target, unit_tests)
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )
@@ -322,6 +323,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Generate a sample inbox, land it, build, and show what came out."""
     args.out = settings.inbox
+    args.unit_tests = True  # the demo shows the whole project at work, its logic checks included
     generated = cmd_generate(args, settings)
     results = _load(settings.inbox, settings)
     built = cmd_build(args, settings, quiet=True)
@@ -451,6 +453,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental models from the whole raw layer instead of the new loads",
+    )
+    build.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests (DuckDB only); daily builds leave them to development "
+        "and CI",
     )
     build.set_defaults(handler=cmd_build)
 

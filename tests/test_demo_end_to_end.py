@@ -178,3 +178,21 @@ def test_build_as_of_an_earlier_date_ignores_later_orders(demo):
     assert as_of_dates == [(date(2026, 6, 25),)]
     assert latest_purchase == date(2026, 6, 25)
     assert profiled_purchases == expected_purchases > 0
+
+
+@pytest.mark.slow
+def test_the_demo_runs_every_unit_test_and_a_daily_build_none(demo):
+    env, _, _, completed = demo
+    manifest = json.loads((ROOT / "target" / "manifest.json").read_text())
+    unit_tests = len(manifest["unit_tests"])
+    assert unit_tests >= 20
+    assert f"unit tests: {unit_tests} run" in completed.stdout
+
+    daily = run_omni(env, "build")
+
+    assert daily.returncode == 0, daily.stdout[-3000:]
+    assert "unit tests: not run" in daily.stdout
+    results = json.loads((ROOT / "target" / "run_results.json").read_text())["results"]
+    kinds = {result["unique_id"].split(".")[0] for result in results}
+    assert "unit_test" not in kinds
+    assert {"model", "test", "seed"} <= kinds
