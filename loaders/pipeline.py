@@ -154,5 +154,5 @@ def dbt_results_summary(settings: Settings) -> str:
     elapsed = results.get("elapsed_time", 0.0)
     counted = " ".join(f"{status.upper()}={n}" for status, n in sorted(statuses.items()))
     unit_tests = sum(result["unique_id"].startswith("unit_test.") for result in results["results"])
-    ran = f"{unit_tests} run" if unit_tests else "not run (omni build --unit-tests runs them)"
+    ran = f"{unit_tests} run" if unit_tests else "not run"
     return f"{counted} in {elapsed:.1f} s, unit tests: {ran}"
