@@ -481,6 +481,29 @@ def big_orders(remote: Path, day: str, count: int) -> Path:
     return write_orders(remote, day, [f"BIG{n:07d}" for n in range(count)])
 
 
+def test_a_file_cut_short_during_its_download_waits_for_the_next_run(remote, config, settings):
+    big = big_orders(remote, DAY1, 300_000)  # about 20 MB: more than one download segment
+    listed = big.stat().st_size
+    numbers = [f"CUT{n:07d}" for n in range(120_000)]
+
+    def rewrite_shorter(_remote) -> None:
+        """The retailer re-uploads a shorter file just as the download starts."""
+        write_orders(remote, DAY1, numbers)
+
+    run = load_sftp(settings, config, events=SftpEvents(download_started=rewrite_shorter))
+
+    shorter = big.stat().st_size
+    assert 0 < shorter < listed
+    assert run.ok and run.results == []
+    assert run.deferred == [
+        f"{big.name}: changed during the download ({shorter:,} bytes received, {listed:,} "
+        "listed); the next run takes it"
+    ]
+    run = load_sftp(settings, config)
+    assert statuses(run) == [(big.name, FileStatus.LOADED)]
+    assert table_counts(settings)["orders"] == len(numbers)
+
+
 def test_server_killed_mid_download_then_a_rerun_loads_everything_once(
     sshd, remote, config, settings
 ):
