@@ -183,7 +183,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings, quiet: bool = False)
         return EXIT_FAILED
     extra_args = ["--full-refresh"] if getattr(args, "full_refresh", False) else None
     unit_tests = getattr(args, "unit_tests", False)
-    built = dbt_build(settings, args.as_of, extra_args, quiet, target, unit_tests)
+    built = dbt_build(
+        settings, args.as_of, extra_args, quiet=quiet, target=target, unit_tests=unit_tests
+    )
     console.print(
         f"dbt build {'passed' if built else '[red]failed[/]'}: {dbt_results_summary(settings)}"
     )

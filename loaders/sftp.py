@@ -546,9 +546,10 @@ def _read_remote(sftp: paramiko.SFTPClient, path: str, size: int) -> Iterator[by
     paramiko's prefetch takes itself for finished whenever the reader catches up with its request
     thread (paramiko pull request 2519). It then reads synchronously, while the responses to the
     requests still queued pile up, unread, in the handle until it is closed. One segment per
-    handle bounds that pile to a segment. Prefetching a segment ahead gives its thread a whole
-    segment's read to queue its requests, so the reader rarely catches it up. A file shorter or
-    longer than listed shows in the caller's byte count and its `stat` after the download.
+    handle bounds that pile to a segment. The next segment's handle opens once the current
+    segment's reads are answered (one round trip per segment); its thread then queues requests
+    while the reader works through the current segment, so the reader rarely catches it up. A
+    file shorter or longer than listed shows in the caller's byte count and `stat` afterwards.
     """
     bounds = [(start, min(start + SEGMENT_BYTES, size)) for start in range(0, size, SEGMENT_BYTES)]
     following = _prefetched(sftp, path, *bounds[0]) if bounds else None
