@@ -1,13 +1,15 @@
 """Cell-by-cell comparison of two exports of `customer_profile` (DuckDB and Spark).
 
 Lists compare as sorted lists (engines may order an aggregate differently), maps as dicts,
-decimals to the cent, everything else (dates, integers, booleans, text) exactly.
+decimals to the cent, keys as text (a UUID on DuckDB, the same UUID's text on Spark), everything
+else (dates, integers, booleans, text) exactly.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 import duckdb
 
@@ -24,6 +26,8 @@ def normalise(value: Any) -> Any:
         return value.quantize(CENT, rounding=ROUND_HALF_UP)
     if isinstance(value, float):
         return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 
@@ -34,7 +38,7 @@ def read_profile(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, dic
     rows = {}
     for row in cursor.fetchall():
         record = dict(zip(names, row, strict=True))
-        rows[record["customer_key"]] = record
+        rows[str(record["customer_key"])] = record
     return rows
 
 
