@@ -91,13 +91,30 @@
 {#- The model's watermark: the last load finished when it was last built. -#}
 {% macro incremental_watermark() -%}
     coalesce(
-        (
-            select loaded_through
-            from {{ incremental_state_relation() }}
-            where model_name = '{{ this.identifier }}'
-        ),
+        {{ incremental_state_value('loaded_through', dbt.type_timestamp()) }},
         cast('1900-01-01' as {{ dbt.type_timestamp() }})
     )
+{%- endmacro %}
+
+{#-
+    A column of the model's row in the state table. While a build runs it is read then and
+    written as a literal, so that models in the same state render the same touched-set SQL and
+    share one computation (see touched_set); elsewhere (`dbt compile`) it is a subquery.
+-#}
+{% macro incremental_state_value(column, data_type) -%}
+    {%- set state_query -%}
+        select {{ column }}
+        from {{ incremental_state_relation() }}
+        where model_name = '{{ this.identifier }}'
+    {%- endset -%}
+    {%- if not (execute and flags.WHICH in ['run', 'build']) -%}
+        {{ return('(' ~ state_query ~ ')') }}
+    {%- endif -%}
+    {%- set rows = run_query(state_query).rows -%}
+    {%- if rows | length == 0 or rows[0][0] is none -%}
+        {{ return('cast(null as ' ~ data_type ~ ')') }}
+    {%- endif -%}
+    {{ return("cast('" ~ rows[0][0] ~ "' as " ~ data_type ~ ")") }}
 {%- endmacro %}
 
 {#-
@@ -217,26 +234,56 @@
 {%- endmacro %}
 
 {#-
-    A model's pre-hook computes a touched set once, into a temporary table of its connection,
-    and the delete and the model's select both read it: computing it takes a scan of the raw
-    orders, about a second at 10M orders, for each use. Outside `run` and `build` (say
-    `dbt show` or `dbt compile`) no pre-hook ran, so the set is its defining select.
+    A model's pre-hook computes a touched set into a table named after its SQL, and the delete
+    and the model's select both read it: computing it takes a scan of the raw orders, about a
+    second at 10M orders. Models in the same state (watermark, as_of_date) render the same SQL,
+    so the second one finds the table and reuses it. The tables live for one build: the
+    on-run-start hook drops those an interrupted build left, the on-run-end hook the build's own.
+    Outside `run` and `build` (say `dbt show` or `dbt compile`) no pre-hook ran, so the set is
+    its defining select.
 -#}
 {% macro touched_set(name, definition) -%}
     {%- if flags.WHICH in ['run', 'build'] -%}
-        {{ return(touched_set_table(name)) }}
+        {{ return(touched_set_table(name, definition)) }}
     {%- endif -%}
     {{ return('(' ~ definition ~ ') as touched_' ~ name) }}
 {%- endmacro %}
 
-{% macro touched_set_table(name) -%}
-    {{ return(adapter.quote('touched_' ~ name ~ '__' ~ this.identifier)) }}
+{% macro touched_set_table(name, definition) -%}
+    {{ return(api.Relation.create(
+        database=target.database,
+        schema='meta',
+        identifier='touched_' ~ name ~ '__' ~ local_md5(definition)
+    )) }}
 {%- endmacro %}
 
-{#- Statement of a pre-hook that fills a touched set. -#}
+{#- Statement of a pre-hook that fills a touched set, unless a model before it did. -#}
 {% macro remember_touched_set(name, definition) -%}
-    create or replace temporary table {{ touched_set_table(name) }} as
+    create table if not exists {{ touched_set_table(name, definition) }} as
     {{ definition }}
+{%- endmacro %}
+
+{#- on-run-start and on-run-end: no touched set outlives the build that computed it. -#}
+{% macro drop_touched_sets() -%}
+    {{ return(adapter.dispatch('drop_touched_sets', 'omnichannel')()) }}
+{%- endmacro %}
+
+{% macro default__drop_touched_sets() -%}
+    {%- set meta = incremental_state_relation().without_identifier() -%}
+    {%- if execute -%}
+        {%- set tables = run_query(
+            "select table_name from information_schema.tables where table_schema = 'meta'"
+            ~ " and table_catalog = '" ~ target.database ~ "'"
+            ~ " and left(table_name, 8) = 'touched_'"
+        ).columns[0].values() -%}
+        {%- for table in tables %}
+        drop table if exists {{ meta }}.{{ adapter.quote(table) }};
+        {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Spark builds are never incremental (keyed_incremental), so they compute no touched set. -#}
+{% macro spark__drop_touched_sets() -%}
 {%- endmacro %}
 
 {#-
@@ -261,11 +308,7 @@
 {%- endmacro %}
 
 {% macro previous_as_of_date() -%}
-    (
-        select as_of_date
-        from {{ incremental_state_relation() }}
-        where model_name = '{{ this.identifier }}'
-    )
+    {{ incremental_state_value('as_of_date', 'date') }}
 {%- endmacro %}
 
 {#- Customer keys of every e-mail any raw version of a touched user carried. -#}
