@@ -91,30 +91,13 @@
 {#- The model's watermark: the last load finished when it was last built. -#}
 {% macro incremental_watermark() -%}
     coalesce(
-        {{ incremental_state_value('loaded_through', dbt.type_timestamp()) }},
+        (
+            select loaded_through
+            from {{ incremental_state_relation() }}
+            where model_name = '{{ this.identifier }}'
+        ),
         cast('1900-01-01' as {{ dbt.type_timestamp() }})
     )
-{%- endmacro %}
-
-{#-
-    A column of the model's row in the state table. While a build runs it is read then and
-    written as a literal, so that models in the same state render the same touched-set SQL and
-    share one computation (see touched_set); elsewhere (`dbt compile`) it is a subquery.
--#}
-{% macro incremental_state_value(column, data_type) -%}
-    {%- set state_query -%}
-        select {{ column }}
-        from {{ incremental_state_relation() }}
-        where model_name = '{{ this.identifier }}'
-    {%- endset -%}
-    {%- if not (execute and flags.WHICH in ['run', 'build']) -%}
-        {{ return('(' ~ state_query ~ ')') }}
-    {%- endif -%}
-    {%- set rows = run_query(state_query).rows -%}
-    {%- if rows | length == 0 or rows[0][0] is none -%}
-        {{ return('cast(null as ' ~ data_type ~ ')') }}
-    {%- endif -%}
-    {{ return("cast('" ~ rows[0][0] ~ "' as " ~ data_type ~ ")") }}
 {%- endmacro %}
 
 {#-
@@ -234,13 +217,14 @@
 {%- endmacro %}
 
 {#-
-    A model's pre-hook computes a touched set into a table named after its SQL, and the delete
-    and the model's select both read it: computing it takes a scan of the raw orders, about a
-    second at 10M orders. Models in the same state (watermark, as_of_date) render the same SQL,
-    so the second one finds the table and reuses it. The tables live for one build: the
-    on-run-start hook drops those an interrupted build left, the on-run-end hook the build's own.
-    Outside `run` and `build` (say `dbt show` or `dbt compile`) no pre-hook ran, so the set is
-    its defining select.
+    A model's pre-hook computes a touched set into a table, and the delete and the model's
+    select both read it: computing it takes a scan of the raw orders, about a second at 10M
+    orders. The table is named after the set's SQL and the model's state (watermark and
+    as_of_date): a later model with the same SQL, bar its own name in the state lookups, and the
+    same state finds the table and reuses it. The tables live for one build: the on-run-start
+    hook drops those an interrupted build left, the on-run-end hook the build's own. Outside
+    `run` and `build` (say `dbt show` or `dbt compile`) no pre-hook ran, so the set is its
+    defining select.
 -#}
 {% macro touched_set(name, definition) -%}
     {%- if flags.WHICH in ['run', 'build'] -%}
@@ -250,11 +234,31 @@
 {%- endmacro %}
 
 {% macro touched_set_table(name, definition) -%}
+    {%- set shared_definition = definition.replace(
+        "model_name = '" ~ this.identifier ~ "'", "model_name = <model>"
+    ) -%}
     {{ return(api.Relation.create(
         database=target.database,
         schema='meta',
-        identifier='touched_' ~ name ~ '__' ~ local_md5(definition)
+        identifier='touched_' ~ name ~ '__'
+            ~ local_md5(shared_definition ~ incremental_state_text())
     )) }}
+{%- endmacro %}
+
+{#- The model's watermark and as_of_date as one text, read when the model runs. -#}
+{% macro incremental_state_text() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set state -%}
+        select
+            cast(loaded_through as {{ dbt.type_string() }}),
+            cast(as_of_date as {{ dbt.type_string() }})
+        from {{ incremental_state_relation() }}
+        where model_name = '{{ this.identifier }}'
+    {%- endset -%}
+    {%- set rows = run_query(state).rows -%}
+    {{ return(rows[0] | join('|') if rows | length > 0 else 'none') }}
 {%- endmacro %}
 
 {#- Statement of a pre-hook that fills a touched set, unless a model before it did. -#}
@@ -308,7 +312,11 @@
 {%- endmacro %}
 
 {% macro previous_as_of_date() -%}
-    {{ incremental_state_value('as_of_date', 'date') }}
+    (
+        select as_of_date
+        from {{ incremental_state_relation() }}
+        where model_name = '{{ this.identifier }}'
+    )
 {%- endmacro %}
 
 {#- Customer keys of every e-mail any raw version of a touched user carried. -#}
