@@ -5,7 +5,8 @@
 
 Generates (once, cached) a seeded inbox over `--days` days, lands every day but the last, times a
 full build, then lands the last day and times the rebuild. Each step runs as its own child process
-so its peak resident memory (dbt's included) is measured alone. Prints a table and writes it to
+so its peak resident memory (dbt's included) is measured alone, and starts once the disk has
+written out the previous steps' data. Prints a table and writes it to
 bench/RESULTS.md's profile section. Not part of the test suite.
 """
 
@@ -30,8 +31,13 @@ STEP = "step"
 
 
 def run_step(name: str, command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Seconds and peak RSS (bytes) of one command run in a fresh child process."""
+    """Seconds and peak RSS (bytes) of one command run in a fresh child process.
+
+    The disk first finishes writing what earlier steps left in the page cache (a full build
+    leaves gigabytes), so a step is not timed with the previous one's write-back.
+    """
     wrapper = [sys.executable, str(Path(__file__)), STEP, "--", *command]
+    os.sync()
     started = time.perf_counter()
     completed = subprocess.run(wrapper, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
