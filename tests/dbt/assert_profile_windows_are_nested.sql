@@ -2,8 +2,9 @@
     Windows are nested (SPEC §3.2): for every pair of consecutive windows (and the last window
     vs Total), the shorter never exceeds the longer — purchases always; items and value for
     customers without returns (a return can make a shorter window's net larger); every list of a
-    shorter window is contained in the longer one's. Adding a window to `kpi_windows` adds its
-    checks here.
+    shorter window is contained in the longer one's (the singular test
+    `assert_list_contains_all_finds_missing_values` checks that containment test itself). Adding
+    a window to `kpi_windows` adds its checks here.
 -#}
 {%- set windows = kpi_windows() -%}
 
