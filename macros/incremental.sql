@@ -252,13 +252,10 @@
     {%- endif -%}
     {%- set state -%}
         select
-            cast(loaded_through as {{ dbt.type_string() }}),
-            cast(as_of_date as {{ dbt.type_string() }})
-        from {{ incremental_state_relation() }}
-        where model_name = '{{ this.identifier }}'
+            cast({{ incremental_watermark() }} as {{ dbt.type_string() }}),
+            cast({{ previous_as_of_date() }} as {{ dbt.type_string() }})
     {%- endset -%}
-    {%- set rows = run_query(state).rows -%}
-    {{ return(rows[0] | join('|') if rows | length > 0 else 'none') }}
+    {{ return(run_query(state).rows[0] | join('|')) }}
 {%- endmacro %}
 
 {#- Statement of a pre-hook that fills a touched set, unless a model before it did. -#}
@@ -272,12 +269,15 @@
     {{ return(adapter.dispatch('drop_touched_sets', 'omnichannel')()) }}
 {%- endmacro %}
 
+{#- run_query, not dbt's list_relations_without_caching: that one leaves a transaction open,
+    which dbt rolls back after the hooks, drops included. -#}
 {% macro default__drop_touched_sets() -%}
     {%- set meta = incremental_state_relation().without_identifier() -%}
     {%- if execute -%}
         {%- set tables = run_query(
-            "select table_name from information_schema.tables where table_schema = 'meta'"
-            ~ " and table_catalog = '" ~ target.database ~ "'"
+            "select table_name from information_schema.tables"
+            ~ " where table_catalog = '" ~ meta.database ~ "'"
+            ~ " and table_schema = '" ~ meta.schema ~ "'"
             ~ " and left(table_name, 8) = 'touched_'"
         ).columns[0].values() -%}
         {%- for table in tables %}
