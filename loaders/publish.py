@@ -143,7 +143,7 @@ def _write_mart(
     staged: PublishedSet,
     previous: PublishedSet | None,
 ) -> None:
-    """Link each unchanged part from the previous set; write the others in one pass."""
+    """Link each unchanged part from the previous set; write the others."""
     mart_dir = staged.directory / mart
     mart_dir.mkdir()
     changed = []
@@ -157,16 +157,41 @@ def _write_mart(
         changed.append(part)
     if not changed:
         return
+    if mart in MONTHLY_PARTS:
+        _write_monthly_parts(con, mart, changed, staged)
+    else:
+        _write_whole_mart(con, mart, staged)
+
+
+def _write_whole_mart(con: duckdb.DuckDBPyConnection, mart: str, staged: PublishedSet) -> None:
+    """One file, written in any row order: the profile's rows have none, and keeping the
+    table's order costs a third of the write (1M-row profile: 5.3 s against 3.7 s)."""
+    target = sql_string(str(staged.part_path(mart, WHOLE_MART_PART)))
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"copy (select * from {MARTS_SCHEMA}.{mart}) to {target} "
+            "(format parquet, compression zstd)"
+        )
+    finally:
+        con.execute("reset preserve_insertion_order")
+
+
+def _write_monthly_parts(
+    con: duckdb.DuckDBPyConnection, mart: str, parts: list[str], staged: PublishedSet
+) -> None:
+    """The changed months in one pass over the mart."""
+    mart_dir = staged.directory / mart
     # DuckDB writes <folder>/published_part=<part>/data_0.parquet, without the part column.
     written = mart_dir / ".written"
-    parts = ", ".join(sql_string(part) for part in changed)
+    listed = ", ".join(sql_string(part) for part in parts)
     con.execute(
         f"copy (select *, {_part_expression(mart)} as published_part "
-        f"from {MARTS_SCHEMA}.{mart} where {_part_expression(mart)} in ({parts})) "
+        f"from {MARTS_SCHEMA}.{mart} where {_part_expression(mart)} in ({listed})) "
         f"to {sql_string(str(written))} "
         "(format parquet, compression zstd, partition_by (published_part))"
     )
-    for part in changed:
+    for part in parts:
         files = list((written / f"published_part={part}").glob("*.parquet"))
         if files:
             (file,) = files
