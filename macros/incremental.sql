@@ -335,19 +335,52 @@
 {#-
     Condition on `customer_key_column`: the customer is touched (an e-mail change marks the old
     and the new customer). A lower `as_of_date` than last time, or a replaced delivery, touches
-    every customer.
+    every customer. With `window_orders` (the customers' orders, dated), a customer with an
+    order that the later `as_of_date` moved out of a window is touched too.
         where {{ touched_customers('customer_key', ref('int_as_of_date')) }}
 -#}
-{% macro touched_customers(customer_key_column, as_of_relation) -%}
+{% macro touched_customers(customer_key_column, as_of_relation, window_orders=none) -%}
+    {%- set name, definition = touched_customer_set(as_of_relation, window_orders) -%}
     (
         {{ customer_key_column }} in (
             select customer_key
-            from {{ touched_set('customers', touched_customer_keys(as_of_relation)) }}
+            from {{ touched_set(name, definition) }}
         )
         or {{ load_replaced_since_watermark() }}
         or coalesce({{ previous_as_of_date() }}, cast('1900-01-01' as date))
         > (select as_of_date from {{ as_of_relation }})
     )
+{%- endmacro %}
+
+{#- (name, select) of the touched customer set: one set, so the filter stays one semi join. -#}
+{% macro touched_customer_set(as_of_relation, window_orders) -%}
+    {%- if window_orders is none -%}
+        {{ return(('customers', touched_customer_keys(as_of_relation))) }}
+    {%- endif -%}
+    {{ return((
+        'window_customers',
+        touched_customer_keys(as_of_relation) ~ '\n    union\n    '
+            ~ window_edge_customer_keys(window_orders, as_of_relation)
+    )) }}
+{%- endmacro %}
+
+{#-
+    Customers with an order in the window of N days at the previous `as_of_date` and out of it
+    at the current one: their windowed sums change though nothing was loaded. A window holds the
+    orders less than N days old (as int_customer_window_metrics).
+-#}
+{% macro window_edge_customer_keys(orders_relation, as_of_relation) -%}
+    select customer_key
+    from {{ orders_relation }}
+    where
+        {%- for days in var('kpi_windows') %}
+        (
+            {{ dbt.datediff('order_date', previous_as_of_date(), 'day') }} < {{ days }}
+            and {{ dbt.datediff(
+                'order_date', '(select as_of_date from ' ~ as_of_relation ~ ')', 'day'
+            ) }} >= {{ days }}
+        ){{ ' or' if not loop.last }}
+        {%- endfor %}
 {%- endmacro %}
 
 {#-
@@ -388,12 +421,13 @@
 {%- endmacro %}
 
 {#- Pre-hook of a model keyed by customer: drop the rows it is about to recompute. -#}
-{% macro delete_touched_customers(customer_key_column, as_of_relation) -%}
+{% macro delete_touched_customers(customer_key_column, as_of_relation, window_orders=none) -%}
     {%- if is_incremental() -%}
-        {{ remember_touched_set('customers', touched_customer_keys(as_of_relation)) }};
+        {%- set name, definition = touched_customer_set(as_of_relation, window_orders) -%}
+        {{ remember_touched_set(name, definition) }};
 
         delete from {{ this }}
-        where {{ touched_customers(customer_key_column, as_of_relation) }}
+        where {{ touched_customers(customer_key_column, as_of_relation, window_orders) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -23,7 +23,7 @@ int_customer_window_metrics as (
         window_name,
         purchases,
         order_value,
-        last_purchase_age_days
+        last_purchase_date
     from {{ ref('int_customer_window_metrics') }}
     where purchases > 0
 
@@ -37,10 +37,10 @@ ranked as (
         window_name,
         purchases,
         order_value,
-        last_purchase_age_days,
         count(*) over (partition by instance_id, window_name) as buyers,
+        -- the same as_of_date for all: an earlier last purchase is a less recent one
         rank() over (
-            partition by instance_id, window_name order by last_purchase_age_days desc
+            partition by instance_id, window_name order by last_purchase_date asc
         ) - 1 as buyers_less_recent,
         rank() over (
             partition by instance_id, window_name order by order_value asc

@@ -1,10 +1,17 @@
 {#-
     One row per (customer, window) with at least one order in the window: the numeric families
-    of SPEC §3.3 (items and value net of returns, purchases, ages of the first and last purchase,
+    of SPEC §3.3 (items and value net of returns, purchases, dates of the first and last purchase,
     distinct purchase days, returns).
-    Windows come from the `kpi_windows` var plus the lifetime 'Total'. A full table on purpose:
-    every day moves each window's edge, so ages are taken here, as of `as_of_date`.
+    Windows come from the `kpi_windows` var plus the lifetime 'Total'. Dates, not ages, so a new
+    day recomputes only the customers it touched and those with an order that has just left a
+    window (macros/incremental.sql); ages are taken as of `as_of_date` downstream.
 -#}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date'), window_orders=ref('int_orders_resolved_to_customers')) }}",
+    post_hook="{{ record_incremental_state(ref('int_as_of_date')) }}"
+) }}
 with
 
 int_orders_resolved_to_customers as (
@@ -17,6 +24,14 @@ int_orders_resolved_to_customers as (
         is_purchase,
         order_date
     from {{ ref('int_orders_resolved_to_customers') }}
+    {% if is_incremental() %}
+        -- only the customers new loads, a later as_of_date or a window's edge touched
+        where {{ touched_customers(
+            'customer_key',
+            ref('int_as_of_date'),
+            window_orders=ref('int_orders_resolved_to_customers')
+        ) }}
+    {% endif %}
 
 ),
 
@@ -72,7 +87,6 @@ customer_days_in_windows as (
         customer_days.customer_key,
         customer_days.instance_id,
         customer_days.order_date,
-        customer_days.age_days,
         customer_days.items,
         customer_days.order_value,
         customer_days.purchases,
@@ -101,15 +115,16 @@ final as (
         sum(items) as items,
         sum(order_value) as order_value,
         sum(purchases) as purchases,
-        min(case when purchases > 0 then age_days end) as last_purchase_age_days,
-        max(case when purchases > 0 then age_days end) as first_purchase_age_days,
         sum(case when purchases > 0 then 1 else 0 end) as purchase_days,
         sum(return_orders) as return_orders,
         sum(returned_value) as returned_value,
 
         -- dates
         min(case when purchases > 0 then order_date end) as first_purchase_date,
-        max(case when purchases > 0 then order_date end) as last_purchase_date
+        max(case when purchases > 0 then order_date end) as last_purchase_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from customer_days_in_windows
     group by
         customer_key,

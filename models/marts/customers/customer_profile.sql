@@ -33,8 +33,6 @@ int_customer_window_metrics as (
         items,
         order_value,
         purchases,
-        last_purchase_age_days,
-        first_purchase_age_days,
         purchase_days,
         return_orders,
         returned_value,
@@ -128,10 +126,6 @@ window_kpis as (
         {% endfor %}
         {{ pivot_window('first_purchase_date', {'name': 'Total'}) }} as first_purchase_date,
         {{ pivot_window('last_purchase_date', {'name': 'Total'}) }} as last_purchase_date,
-        {{ pivot_window('first_purchase_age_days', {'name': 'Total'}) }}
-            as first_purchase_age_days,
-        {{ pivot_window('last_purchase_age_days', {'name': 'Total'}) }}
-            as last_purchase_age_days,
         {{ pivot_window('purchase_days', {'name': 'Total'}, default=0) }} as purchase_days,
         {{ pivot_window('return_orders', {'name': 'Total'}, default=0) }} as total_returns,
         {{ pivot_window('returned_value', {'name': 'Total'}, default=0) }}
@@ -179,10 +173,18 @@ final as (
         -- dates and recency
         window_kpis.first_purchase_date as {{ adapter.quote('ICOMMKT_First_Purchase_Date') }},
         window_kpis.last_purchase_date as {{ adapter.quote('ICOMMKT_Last_Purchase_Date') }},
-        cast(window_kpis.first_purchase_age_days as {{ dbt.type_int() }})
-            as {{ adapter.quote('ICOMMKT_Days_Since_First_Purchase') }},
-        cast(window_kpis.last_purchase_age_days as {{ dbt.type_int() }})
-            as {{ adapter.quote('ICOMMKT_Days_Since_Last_Purchase') }},
+        cast(
+            {{ dbt.datediff(
+                'window_kpis.first_purchase_date', 'int_as_of_date.as_of_date', 'day'
+            ) }}
+            as {{ dbt.type_int() }}
+        ) as {{ adapter.quote('ICOMMKT_Days_Since_First_Purchase') }},
+        cast(
+            {{ dbt.datediff(
+                'window_kpis.last_purchase_date', 'int_as_of_date.as_of_date', 'day'
+            ) }}
+            as {{ dbt.type_int() }}
+        ) as {{ adapter.quote('ICOMMKT_Days_Since_Last_Purchase') }},
         cast(int_customer_last_purchase.last_purchase_amount as decimal(18, 2))
             as {{ adapter.quote('ICOMMKT_Last_Purchase_Amount') }},
 
@@ -260,7 +262,9 @@ final as (
         case
             when window_kpis.purchase_days >= 2
                 then {{ exact_ratio(
-                    'window_kpis.first_purchase_age_days - window_kpis.last_purchase_age_days',
+                    dbt.datediff(
+                        'window_kpis.first_purchase_date', 'window_kpis.last_purchase_date', 'day'
+                    ),
                     'window_kpis.purchase_days - 1',
                     1
                 ) }}
