@@ -352,15 +352,19 @@
     )
 {%- endmacro %}
 
-{#- (name, select) of the touched customer set: one set, so the filter stays one semi join. -#}
+{#-
+    (name, select) of the touched customer set. With `window_orders`, the shared customer set
+    plus the window-edge customers, as one set, so the filter stays one semi join.
+-#}
 {% macro touched_customer_set(as_of_relation, window_orders) -%}
     {%- if window_orders is none -%}
         {{ return(('customers', touched_customer_keys(as_of_relation))) }}
     {%- endif -%}
     {{ return((
         'window_customers',
-        touched_customer_keys(as_of_relation) ~ '\n    union\n    '
-            ~ window_edge_customer_keys(window_orders, as_of_relation)
+        'select customer_key from '
+            ~ touched_set('customers', touched_customer_keys(as_of_relation))
+            ~ '\n    union\n    ' ~ window_edge_customer_keys(window_orders, as_of_relation)
     )) }}
 {%- endmacro %}
 
@@ -423,8 +427,12 @@
 {#- Pre-hook of a model keyed by customer: drop the rows it is about to recompute. -#}
 {% macro delete_touched_customers(customer_key_column, as_of_relation, window_orders=none) -%}
     {%- if is_incremental() -%}
-        {%- set name, definition = touched_customer_set(as_of_relation, window_orders) -%}
+        {{ remember_touched_set('customers', touched_customer_keys(as_of_relation)) }};
+
+        {%- if window_orders is not none %}
+        {%- set name, definition = touched_customer_set(as_of_relation, window_orders) %}
         {{ remember_touched_set(name, definition) }};
+        {%- endif %}
 
         delete from {{ this }}
         where {{ touched_customers(customer_key_column, as_of_relation, window_orders) }}
