@@ -36,6 +36,7 @@ KEYED_MODELS = (
     "int_customer_value_lists",
     "int_customer_values_last_bought",
     "int_customer_window_metrics",
+    "int_customers_consolidated",
     "int_orders_resolved_to_customers",
     "int_orders_enriched",
     "int_order_lines_enriched",

@@ -1,8 +1,15 @@
 {#-
     One row per customer = (instance, normalised email) (SPEC §3.1): all UserIds sharing an email
     are one person. Attributes are merged across those UserIds like within one (latest non-empty
-    value wins), ordered by when each UserId was last seen.
+    value wins), ordered by when each UserId was last seen. Incremental by customer: a new day
+    recomputes the customers of the users it touched, every e-mail they carried included.
 -#}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date')) }}",
+    post_hook="{{ record_incremental_state(ref('int_as_of_date')) }}"
+) }}
 with
 
 stg_icommkt__customers as (
@@ -23,6 +30,12 @@ stg_icommkt__customers as (
         last_seen_file_date
     from {{ ref('stg_icommkt__customers') }}
     where email_normalized <> ''
+    {% if is_incremental() %}
+        -- only the customers new loads touched (macros/incremental.sql)
+        and {{ touched_customers(
+            surrogate_key(['instance_id', 'email_normalized']), ref('int_as_of_date')
+        ) }}
+    {% endif %}
 
 ),
 
@@ -131,7 +144,10 @@ final as (
         merged_attributes.opt_in,
 
         -- dates
-        merged_attributes.birth_date
+        merged_attributes.birth_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from merged_attributes
     left join merged_extra_attributes
         on merged_attributes.customer_key = merged_extra_attributes.customer_key
