@@ -229,6 +229,17 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
     # days without files: only the windows' edges move, so the customers with an order that has
     # just left a window (dated 06-01..06-03 for 30 days) are recomputed though nothing was loaded
     omni(env, "build", "--as-of", AS_OF_WITHOUT_FILES)
+    with duckdb.connect(env["OMNI_WAREHOUSE"], read_only=True) as con:
+        # the profile rewrote the rows of some customers and moved the others to the new date
+        rewritten, kept, as_of_dates = con.execute(
+            "select count(*) filter (where built_at = (select max(built_at) from "
+            "marts.customer_profile)), count(*) filter (where built_at < (select max(built_at) "
+            "from marts.customer_profile)), list(distinct as_of_date) "
+            "from marts.customer_profile"
+        ).fetchone()
+    print(f"profile rows rewritten {rewritten}, kept {kept}")
+    assert rewritten > 0 and kept > 0
+    assert as_of_dates == [date(2026, 7, 3)]
 
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy2(env["OMNI_WAREHOUSE"], rebuilt)

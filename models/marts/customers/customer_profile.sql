@@ -2,7 +2,25 @@
     The omnichannel customer profile (SPEC §3): one row per (instance, normalised email), with
     the customer's attributes and every ICOMMKT_* indicator as of `as_of_date`. Windowed columns
     are generated from the `kpi_windows` var (see macros/kpi_windows.sql).
+    Keyed-incremental by customer (macros/customer_profile.sql): a build recomputes the
+    customers int_customer_window_metrics recomputes (touched, or with an order that has just
+    left a window); the post-hook updates every other row's RFM columns and ages in place.
 -#}
+-- depends_on: {{ ref('stg_icommkt__orders') }}
+-- depends_on: {{ ref('int_orders_resolved_to_customers') }}
+{{ config(
+    materialized=keyed_incremental(),
+    pre_hook="{{ delete_touched_customers('customer_key', ref('int_as_of_date'), window_orders=ref('int_orders_resolved_to_customers')) }}",
+    post_hook=[
+        "{{ refresh_kept_profile_rows(ref('int_customer_rfm_scored'), ref('rfm_segments'), ref('int_as_of_date')) }}",
+        "{{ record_incremental_state(ref('int_as_of_date')) }}"
+    ]
+) }}
+{%- if is_incremental() %}
+    {%- set recomputed_customers = touched_customers(
+        'customer_key', ref('int_as_of_date'), window_orders=ref('int_orders_resolved_to_customers')
+    ) %}
+{%- endif %}
 with
 
 int_customers_consolidated as (
@@ -22,6 +40,9 @@ int_customers_consolidated as (
         opt_in,
         birth_date
     from {{ ref('int_customers_consolidated') }}
+    {% if is_incremental() %}
+        where {{ recomputed_customers }}
+    {% endif %}
 
 ),
 
@@ -39,6 +60,9 @@ int_customer_window_metrics as (
         first_purchase_date,
         last_purchase_date
     from {{ ref('int_customer_window_metrics') }}
+    {% if is_incremental() %}
+        where {{ recomputed_customers }}
+    {% endif %}
 
 ),
 
@@ -52,6 +76,9 @@ int_customer_rfm_scored as (
         frequency_score,
         monetary_score
     from {{ ref('int_customer_rfm_scored') }}
+    {% if is_incremental() %}
+        where {{ recomputed_customers }}
+    {% endif %}
 
 ),
 
@@ -76,6 +103,9 @@ int_customer_value_lists as (
         store_dates,
         channel_dates
     from {{ ref('int_customer_value_lists') }}
+    {% if is_incremental() %}
+        where {{ recomputed_customers }}
+    {% endif %}
 
 ),
 
@@ -93,6 +123,9 @@ int_customer_last_purchase as (
         promo_codes,
         last_purchase_amount
     from {{ ref('int_customer_last_purchase') }}
+    {% if is_incremental() %}
+        where {{ recomputed_customers }}
+    {% endif %}
 
 ),
 
@@ -136,18 +169,7 @@ window_kpis as (
 ),
 
 window_rfm as (
-
-    select
-        customer_key,
-        {% for window in kpi_windows() %}
-        {{ pivot_window('rfm', window) }} as {{ kpi_column('RFM', window) }},
-        {% endfor %}
-        {{ pivot_window('recency_score', {'name': 'Total'}) }} as recency_score,
-        {{ pivot_window('frequency_score', {'name': 'Total'}) }} as frequency_score,
-        {{ pivot_window('monetary_score', {'name': 'Total'}) }} as monetary_score
-    from int_customer_rfm_scored
-    group by customer_key
-
+    {{ rfm_by_customer('int_customer_rfm_scored') }}
 ),
 
 final as (
@@ -173,18 +195,10 @@ final as (
         -- dates and recency
         window_kpis.first_purchase_date as {{ adapter.quote('ICOMMKT_First_Purchase_Date') }},
         window_kpis.last_purchase_date as {{ adapter.quote('ICOMMKT_Last_Purchase_Date') }},
-        cast(
-            {{ dbt.datediff(
-                'window_kpis.first_purchase_date', 'int_as_of_date.as_of_date', 'day'
-            ) }}
-            as {{ dbt.type_int() }}
-        ) as {{ adapter.quote('ICOMMKT_Days_Since_First_Purchase') }},
-        cast(
-            {{ dbt.datediff(
-                'window_kpis.last_purchase_date', 'int_as_of_date.as_of_date', 'day'
-            ) }}
-            as {{ dbt.type_int() }}
-        ) as {{ adapter.quote('ICOMMKT_Days_Since_Last_Purchase') }},
+        {{ days_between('window_kpis.first_purchase_date', 'int_as_of_date.as_of_date') }}
+            as {{ adapter.quote('ICOMMKT_Days_Since_First_Purchase') }},
+        {{ days_between('window_kpis.last_purchase_date', 'int_as_of_date.as_of_date') }}
+            as {{ adapter.quote('ICOMMKT_Days_Since_Last_Purchase') }},
         cast(int_customer_last_purchase.last_purchase_amount as decimal(18, 2))
             as {{ adapter.quote('ICOMMKT_Last_Purchase_Amount') }},
 
@@ -234,8 +248,9 @@ final as (
         {% endfor %}
 
         -- segmentation (lifetime scores)
-        coalesce(rfm_segments.rfm_group, 'PROSPECTS') as {{ adapter.quote('RFM_Group') }},
-        coalesce(rfm_segments.rfm_segment, 'PROSPECTS') as {{ adapter.quote('RFM_Segment') }},
+        {{ segment_or_prospects('rfm_segments.rfm_group') }} as {{ adapter.quote('RFM_Group') }},
+        {{ segment_or_prospects('rfm_segments.rfm_segment') }}
+            as {{ adapter.quote('RFM_Segment') }},
         cast(window_rfm.recency_score as {{ dbt.type_int() }})
             as {{ adapter.quote('ICOMMKT_RFM_Recency_Score') }},
         cast(window_rfm.frequency_score as {{ dbt.type_int() }})
@@ -271,7 +286,8 @@ final as (
         end as {{ adapter.quote('ICOMMKT_Avg_Days_Between_Purchases') }},
 
         -- as of
-        int_as_of_date.as_of_date
+        int_as_of_date.as_of_date,
+        {{ build_started_at() }} as built_at
     from int_customers_consolidated
     cross join int_as_of_date
     left join window_kpis
