@@ -116,3 +116,37 @@ def test_unchanged_months_are_linked_from_the_previous_set(warehouse: Path):
         assert con.execute("select sum(sales) from sales_daily").fetchone()[0] == 1495
     with closing(open_set(first)) as con:  # a reader still on the first set sees it unchanged
         assert con.execute("select sum(sales) from sales_daily").fetchone()[0] == 1494
+
+
+def test_the_profile_is_rewritten_when_as_of_date_moves_and_linked_when_unchanged(warehouse: Path):
+    """Every profile row holds as_of_date: a new date rewrites the profile without hashing it.
+    At the same date, a profile whose rows' hash matches the previous set's is linked."""
+    published_dir = warehouse.parent / "published"
+
+    def publish_profile(minute: int) -> tuple[int, dict[str, str]]:
+        published = publish(warehouse, published_dir, at(minute))
+        inode = published.part_path("customer_profile", "all").stat().st_ino
+        return inode, published.fingerprints["customer_profile"]
+
+    first, first_fingerprint = publish_profile(0)
+    hashed, hashed_fingerprint = publish_profile(1)
+    linked, _ = publish_profile(2)
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("update marts.customer_profile set as_of_date = date '2026-07-01'")
+    moved, moved_fingerprint = publish_profile(3)
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("update marts.customer_profile set email = upper(email)")
+    upper, _ = publish_profile(4)  # hashes the July rows
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("update marts.customer_profile set email = lower(email)")
+    changed, _ = publish_profile(5)
+
+    assert first_fingerprint == {"all": "4:as of 2026-06-30"}  # no previous set
+    assert hashed != first and hashed_fingerprint != first_fingerprint
+    assert linked == hashed
+    assert moved != linked and moved_fingerprint == {"all": "4:as of 2026-07-01"}
+    assert current_set(published_dir).row_counts["customer_profile"] == 4
+    assert changed != upper  # same as_of_date, other rows: the rows' hash sees the change
+    with closing(open_set(current_set(published_dir))) as con:
+        lower = "select count(*) from customer_profile where email = lower(email)"
+        assert con.execute(lower).fetchone()[0] == 4
