@@ -50,23 +50,26 @@
             (adapter.quote('RFM_Group'), 'rfm_group'),
             (adapter.quote('RFM_Segment'), 'rfm_segment'),
         ]) -%}
+        {%- set rescored = this.identifier ~ '__rescored' %}
+        -- a table first: DuckDB's update from this select as a subquery takes 3.4 s, not 0.7 s
+        create or replace temporary table {{ rescored }} as
+        select
+            scored.*,
+            {{ segment_or_prospects('segments.rfm_group') }} as rfm_group,
+            {{ segment_or_prospects('segments.rfm_segment') }} as rfm_segment
+        from ({{ rfm_by_customer(rfm_scored_relation) }}) as scored
+        left join {{ rfm_segments_relation }} as segments
+            on
+                scored.recency_score = segments.recency_score
+                and scored.frequency_score = segments.frequency_score
+                and scored.monetary_score = segments.monetary_score;
+
         update {{ this }} as profile
         set
             {%- for column, scored_column in rfm_columns %}
             {{ column }} = rescored.{{ scored_column }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from (
-            select
-                scored.*,
-                {{ segment_or_prospects('segments.rfm_group') }} as rfm_group,
-                {{ segment_or_prospects('segments.rfm_segment') }} as rfm_segment
-            from ({{ rfm_by_customer(rfm_scored_relation) }}) as scored
-            left join {{ rfm_segments_relation }} as segments
-                on
-                    scored.recency_score = segments.recency_score
-                    and scored.frequency_score = segments.frequency_score
-                    and scored.monetary_score = segments.monetary_score
-        ) as rescored
+        from {{ rescored }} as rescored
         where
             profile.customer_key = rescored.customer_key
             and (
@@ -75,6 +78,8 @@
                 {{- ' or' if not loop.last }}
                 {%- endfor %}
             );
+
+        drop table {{ rescored }};
 
         update {{ this }} as profile
         set
