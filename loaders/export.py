@@ -27,16 +27,8 @@ from loaders.publish import PublishedSet, open_set
 from loaders.validation import sql_string
 
 # Profile columns that identify the row for the warehouse, not for a campaign tool: the instance
-# is the export's own filter, the key and built_at are internal, as_of_date is the same on every
-# row.
-NOT_EXPORTED = {
-    "customer_key",
-    "instance_id",
-    "as_of_date",
-    "built_at",
-    "email",
-    "extra_attributes",
-}
+# is the export's own filter, the key is internal, as_of_date is the same on every row.
+NOT_EXPORTED = {"customer_key", "instance_id", "as_of_date", "email", "extra_attributes"}
 IDENTITY_FIELDS = {"UserId", "Email"}
 
 

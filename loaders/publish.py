@@ -49,6 +49,9 @@ MONTHLY_PARTS: dict[str, str] = {
     "sales_by_product_daily": "order_date",
 }
 WHOLE_MART_PART = "all"
+# The published rows: every column but `built_at`, the warehouse's record of when a build wrote
+# a row (a day's build rewrites old months of sales_by_customer_daily with unchanged values).
+PUBLISHED_COLUMNS = "columns(lambda column_name: column_name <> 'built_at')"
 # Marts whose every row holds the build's as_of_date: a new as_of_date changes every row, so
 # they are written without hashing their rows first (1M-row profile: 0.9 s saved).
 DATED_MARTS: tuple[str, ...] = ("customer_profile",)
@@ -134,7 +137,8 @@ def _part_fingerprints(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, s
     rows = con.execute(
         f"select {_part_expression(mart)} as part, count(*), "
         f"sum(hash(published_rows)::hugeint) "
-        f"from {MARTS_SCHEMA}.{mart} as published_rows group by part"
+        f"from (select {PUBLISHED_COLUMNS} from {MARTS_SCHEMA}.{mart}) as published_rows "
+        "group by part"
     ).fetchall()
     return {part: f"{count}:{row_hashes}" for part, count, row_hashes in rows} or {
         WHOLE_MART_PART: "0:0"
@@ -185,7 +189,7 @@ def _write_whole_mart(con: duckdb.DuckDBPyConnection, mart: str, staged: Publish
     con.execute("set preserve_insertion_order = false")
     try:
         con.execute(
-            f"copy (select * from {MARTS_SCHEMA}.{mart}) to {target} "
+            f"copy (select {PUBLISHED_COLUMNS} from {MARTS_SCHEMA}.{mart}) to {target} "
             "(format parquet, compression zstd)"
         )
     finally:
@@ -201,7 +205,7 @@ def _write_monthly_parts(
     written = mart_dir / ".written"
     listed = ", ".join(sql_string(part) for part in parts)
     con.execute(
-        f"copy (select *, {_part_expression(mart)} as published_part "
+        f"copy (select {PUBLISHED_COLUMNS}, {_part_expression(mart)} as published_part "
         f"from {MARTS_SCHEMA}.{mart} where {_part_expression(mart)} in ({listed})) "
         f"to {sql_string(str(written))} "
         "(format parquet, compression zstd, partition_by (published_part))"
@@ -213,7 +217,7 @@ def _write_monthly_parts(
             os.replace(file, staged.part_path(mart, part))
         else:  # an empty mart: a file with its columns and no rows
             con.execute(
-                f"copy (select * from {MARTS_SCHEMA}.{mart} limit 0) "
+                f"copy (select {PUBLISHED_COLUMNS} from {MARTS_SCHEMA}.{mart} limit 0) "
                 f"to {sql_string(str(staged.part_path(mart, part)))} (format parquet)"
             )
     shutil.rmtree(written, ignore_errors=True)  # absent when no row was written

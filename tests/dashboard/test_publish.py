@@ -150,3 +150,25 @@ def test_the_profile_is_rewritten_when_as_of_date_moves_and_linked_when_unchange
     with closing(open_set(current_set(published_dir))) as con:
         lower = "select count(*) from customer_profile where email = lower(email)"
         assert con.execute(lower).fetchone()[0] == 4
+
+
+def test_built_at_is_not_published_and_does_not_change_a_fingerprint(warehouse: Path):
+    """A build that rewrote rows with the same values changes only their built_at: the months
+    are linked, and no published file has the column."""
+    published_dir = warehouse.parent / "published"
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute(
+            "alter table marts.sales_daily "
+            "add column built_at timestamp default timestamp '2026-07-06 03:00:00'"
+        )
+    first = publish(warehouse, published_dir, at(0))
+    june = first.part_path("sales_daily", "2026-06").stat().st_ino
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute("update marts.sales_daily set built_at = timestamp '2026-07-07 03:00:00'")
+    second = publish(warehouse, published_dir, at(1))
+
+    assert second.part_path("sales_daily", "2026-06").stat().st_ino == june
+    with closing(open_set(second)) as con:
+        columns = [row[0] for row in con.execute("describe sales_daily").fetchall()]
+    assert "built_at" not in columns
+    assert "order_date" in columns

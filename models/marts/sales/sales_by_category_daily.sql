@@ -100,7 +100,10 @@ final as (
         cast(order_lines as {{ dbt.type_int() }}) as order_lines,
 
         -- dates
-        order_date
+        order_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from daily_category_sales
 
 )

@@ -133,7 +133,10 @@ final as (
         customer_key is null as is_orphan,
 
         -- dates
-        order_date
+        order_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from buyer_store_days
 
 )

@@ -123,7 +123,10 @@ final as (
             as lines_without_order,
 
         -- dates
-        daily_product_sales.order_date
+        daily_product_sales.order_date,
+
+        -- build
+        {{ build_started_at() }} as built_at
     from daily_product_sales
     inner join int_products_consolidated
         on
