@@ -4,15 +4,21 @@
     customers without returns (a return can make a shorter window's net larger); every list of a
     shorter window is contained in the longer one's (the singular test
     `assert_list_contains_all_finds_missing_values` checks that containment test itself). Adding
-    a window to `kpi_windows` adds its checks here.
+    a window to `kpi_windows` adds its checks here. A generic test of the profile, so a daily
+    build checks the rows it rewrote (macros/test_scope.sql): the rows it kept change only in
+    their RFM columns and ages.
+
+        data_tests:
+          - profile_windows_are_nested
 -#}
+{% test profile_windows_are_nested(model) %}
 {%- set windows = kpi_windows() -%}
 
 with
 
 customer_profile as (
 
-    select * from {{ ref('customer_profile') }}
+    select * from {{ model }}
 
 ),
 
@@ -40,3 +46,5 @@ violations as (
 )
 
 select * from violations
+
+{% endtest %}
