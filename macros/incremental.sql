@@ -129,6 +129,36 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    Condition on an order key column (a UUID the staging models hash from instance_id,
+    store_code and order_number): `touched_by_new_loads` on those three columns, probed as one
+    key (10M orders, 31M category rows: 0.06 s against 0.56 s per scan).
+-#}
+{% macro orders_touched_by_new_loads(order_key_column, raw_relations) -%}
+    {%- if raw_relations is not sequence or raw_relations is string -%}
+        {%- set raw_relations = [raw_relations] -%}
+    {%- endif -%}
+    (
+        {{ order_key_column }} in (
+            {%- for raw_relation in raw_relations %}
+            select {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }}
+            from {{ raw_relation }}
+            where load_id in ({{ new_load_ids() }})
+            {% if not loop.last %}union{% endif -%}
+            {%- endfor %}
+        )
+        or {{ load_replaced_since_watermark() }}
+    )
+{%- endmacro %}
+
+{#- Pre-hook of a model keyed by order: drop the rows of the orders it is about to recompute. -#}
+{% macro delete_touched_orders(order_key_column, raw_relations) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ orders_touched_by_new_loads(order_key_column, raw_relations) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Any delivery replaced since the watermark: its old rows have left the raw layer. -#}
 {% macro load_replaced_since_watermark() -%}
     exists (

@@ -6,7 +6,7 @@
 -#}
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
+    pre_hook="{{ delete_touched_orders('order_key', [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 
@@ -33,7 +33,7 @@ stg_icommkt__order_lines as (
     from {{ ref('stg_icommkt__order_lines') }}
     {% if is_incremental() %}
         -- only the orders new loads touched (macros/incremental.sql)
-        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}
+        where {{ orders_touched_by_new_loads('order_key', [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}
     {% endif %}
 
 ),

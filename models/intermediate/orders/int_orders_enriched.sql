@@ -1,6 +1,6 @@
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}",
+    pre_hook="{{ delete_touched_orders('order_key', source('icommkt', 'orders')) }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 
@@ -31,7 +31,7 @@ stg_icommkt__orders as (
     from {{ ref('stg_icommkt__orders') }}
     {% if is_incremental() %}
         -- only the orders new loads touched (macros/incremental.sql)
-        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}
+        where {{ orders_touched_by_new_loads('order_key', source('icommkt', 'orders')) }}
     {% endif %}
 
 ),

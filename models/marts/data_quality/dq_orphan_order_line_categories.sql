@@ -1,10 +1,9 @@
-{%- set order_columns = ['instance_id', 'store_code', 'order_number'] -%}
 {%- set raw_lines_and_categories = [
     source('icommkt', 'order_lines'), source('icommkt', 'order_line_categories')
 ] -%}
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'order_lines'), source('icommkt', 'order_line_categories')]) }}",
+    pre_hook="{{ delete_touched_orders('order_key', [source('icommkt', 'order_lines'), source('icommkt', 'order_line_categories')]) }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 with
@@ -25,7 +24,7 @@ stg_icommkt__order_line_categories as (
     from {{ ref('stg_icommkt__order_line_categories') }}
     {% if is_incremental() %}
         -- only the orders whose lines or categories new loads touched (macros/incremental.sql)
-        where {{ touched_by_new_loads(order_columns, raw_lines_and_categories) }}
+        where {{ orders_touched_by_new_loads('order_key', raw_lines_and_categories) }}
     {% endif %}
 
 ),
@@ -37,7 +36,7 @@ stg_icommkt__order_lines as (
         sku
     from {{ ref('stg_icommkt__order_lines') }}
     {% if is_incremental() %}
-        where {{ touched_by_new_loads(order_columns, raw_lines_and_categories) }}
+        where {{ orders_touched_by_new_loads('order_key', raw_lines_and_categories) }}
     {% endif %}
 
 ),

@@ -1,8 +1,7 @@
-{%- set order_columns = ['instance_id', 'store_code', 'order_number'] -%}
 {%- set raw_orders_and_lines = [source('icommkt', 'orders'), source('icommkt', 'order_lines')] -%}
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
+    pre_hook="{{ delete_touched_orders('order_key', [source('icommkt', 'orders'), source('icommkt', 'order_lines')]) }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 with
@@ -24,7 +23,7 @@ stg_icommkt__order_lines as (
     from {{ ref('stg_icommkt__order_lines') }}
     {% if is_incremental() %}
         -- only the orders whose header or lines new loads touched (macros/incremental.sql)
-        where {{ touched_by_new_loads(order_columns, raw_orders_and_lines) }}
+        where {{ orders_touched_by_new_loads('order_key', raw_orders_and_lines) }}
     {% endif %}
 
 ),
@@ -34,7 +33,7 @@ stg_icommkt__orders as (
     select order_key
     from {{ ref('stg_icommkt__orders') }}
     {% if is_incremental() %}
-        where {{ touched_by_new_loads(order_columns, raw_orders_and_lines) }}
+        where {{ orders_touched_by_new_loads('order_key', raw_orders_and_lines) }}
     {% endif %}
 
 ),

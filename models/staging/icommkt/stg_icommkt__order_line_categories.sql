@@ -1,6 +1,6 @@
 {{ config(
     materialized=keyed_incremental(),
-    pre_hook="{{ delete_touched_rows(['instance_id', 'store_code', 'order_number'], source('icommkt', 'order_line_categories')) }}",
+    pre_hook="{{ delete_touched_orders('order_key', source('icommkt', 'order_line_categories')) }}",
     post_hook="{{ record_incremental_state() }}"
 ) }}
 
