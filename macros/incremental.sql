@@ -102,16 +102,20 @@
 
 {#-
     Condition on `key_columns`: the key has a row from a new load in `raw_relations` (one
-    relation, or a list of them sharing the key columns).
+    relation, or a list of them sharing the key columns). With `hashed_as`, the model's column
+    holding the surrogate key of those columns is probed instead: one UUID column in place of
+    several text columns (10M orders, 31M category rows: 0.06 s against 0.56 s per scan).
 -#}
-{% macro touched_by_new_loads(key_columns, raw_relations) -%}
+{% macro touched_by_new_loads(key_columns, raw_relations, hashed_as=none) -%}
     {%- if raw_relations is not sequence or raw_relations is string -%}
         {%- set raw_relations = [raw_relations] -%}
     {%- endif -%}
+    {%- set raw_key = key_columns | join(', ') if hashed_as is none
+        else surrogate_key(key_columns) -%}
     (
-        ({{ key_columns | join(', ') }}) in (
+        {{ '(' ~ key_columns | join(', ') ~ ')' if hashed_as is none else hashed_as }} in (
             {%- for raw_relation in raw_relations %}
-            select {{ key_columns | join(', ') }}
+            select {{ raw_key }}
             from {{ raw_relation }}
             where load_id in ({{ new_load_ids() }})
             {% if not loop.last %}union{% endif -%}
@@ -122,41 +126,26 @@
 {%- endmacro %}
 
 {#- Pre-hook: drop the rows the model is about to recompute. -#}
-{% macro delete_touched_rows(key_columns, raw_relations) -%}
+{% macro delete_touched_rows(key_columns, raw_relations, hashed_as=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ touched_by_new_loads(key_columns, raw_relations) }}
+        where {{ touched_by_new_loads(key_columns, raw_relations, hashed_as) }}
     {%- endif -%}
 {%- endmacro %}
 
-{#-
-    Condition on an order key column (a UUID the staging models hash from instance_id,
-    store_code and order_number): `touched_by_new_loads` on those three columns, probed as one
-    key (10M orders, 31M category rows: 0.06 s against 0.56 s per scan).
--#}
+{#- The key columns of an order, which its `order_key` is hashed from. -#}
+{% macro order_key_columns() -%}
+    {{ return(['instance_id', 'store_code', 'order_number']) }}
+{%- endmacro %}
+
+{#- `touched_by_new_loads` for a model keyed by order, probed on its order key. -#}
 {% macro orders_touched_by_new_loads(order_key_column, raw_relations) -%}
-    {%- if raw_relations is not sequence or raw_relations is string -%}
-        {%- set raw_relations = [raw_relations] -%}
-    {%- endif -%}
-    (
-        {{ order_key_column }} in (
-            {%- for raw_relation in raw_relations %}
-            select {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }}
-            from {{ raw_relation }}
-            where load_id in ({{ new_load_ids() }})
-            {% if not loop.last %}union{% endif -%}
-            {%- endfor %}
-        )
-        or {{ load_replaced_since_watermark() }}
-    )
+    {{ return(touched_by_new_loads(order_key_columns(), raw_relations, order_key_column)) }}
 {%- endmacro %}
 
 {#- Pre-hook of a model keyed by order: drop the rows of the orders it is about to recompute. -#}
 {% macro delete_touched_orders(order_key_column, raw_relations) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ orders_touched_by_new_loads(order_key_column, raw_relations) }}
-    {%- endif -%}
+    {{ return(delete_touched_rows(order_key_columns(), raw_relations, order_key_column)) }}
 {%- endmacro %}
 
 {#- Any delivery replaced since the watermark: its old rows have left the raw layer. -#}
