@@ -79,7 +79,7 @@ final as (
         -- ids
         {{ surrogate_key(['instance_id', 'store_code', 'order_number', 'sku', 'category']) }}
             as order_line_category_key,
-        {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }} as order_key,
+        {{ surrogate_key(order_key_columns()) }} as order_key,
         instance_id,
         store_code,
         order_number,

@@ -100,7 +100,7 @@ final as (
 
     select
         -- ids
-        {{ surrogate_key(['instance_id', 'store_code', 'order_number']) }} as order_key,
+        {{ surrogate_key(order_key_columns()) }} as order_key,
         instance_id,
         store_code,
         order_number,
