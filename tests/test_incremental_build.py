@@ -237,7 +237,6 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             "from marts.customer_profile)), list(distinct as_of_date) "
             "from marts.customer_profile"
         ).fetchone()
-    print(f"profile rows rewritten {rewritten}, kept {kept}")
     assert rewritten > 0 and kept > 0
     assert as_of_dates == [date(2026, 7, 3)]
 

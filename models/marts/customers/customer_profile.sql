@@ -169,7 +169,7 @@ window_kpis as (
 ),
 
 window_rfm as (
-    {{ rfm_by_customer('int_customer_rfm_scored') }}
+    {{ rfm_by_customer('int_customer_rfm_scored', 'rfm_segments') }}
 ),
 
 final as (
@@ -248,8 +248,8 @@ final as (
         {% endfor %}
 
         -- segmentation (lifetime scores)
-        {{ segment_or_prospects('rfm_segments.rfm_group') }} as {{ adapter.quote('RFM_Group') }},
-        {{ segment_or_prospects('rfm_segments.rfm_segment') }}
+        {{ segment_or_prospects('window_rfm.rfm_group') }} as {{ adapter.quote('RFM_Group') }},
+        {{ segment_or_prospects('window_rfm.rfm_segment') }}
             as {{ adapter.quote('RFM_Segment') }},
         cast(window_rfm.recency_score as {{ dbt.type_int() }})
             as {{ adapter.quote('ICOMMKT_RFM_Recency_Score') }},
@@ -298,11 +298,6 @@ final as (
         on int_customers_consolidated.customer_key = int_customer_value_lists.customer_key
     left join int_customer_last_purchase
         on int_customers_consolidated.customer_key = int_customer_last_purchase.customer_key
-    left join rfm_segments
-        on
-            window_rfm.recency_score = rfm_segments.recency_score
-            and window_rfm.frequency_score = rfm_segments.frequency_score
-            and window_rfm.monetary_score = rfm_segments.monetary_score
 
 )
 
