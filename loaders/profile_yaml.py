@@ -1,7 +1,8 @@
 """Keep the windowed columns of `customer_profile`'s YAML in step with the `kpi_windows` var.
 
-dbt YAML cannot loop, so the per-window column entries (name, description, type, tests) are
-written here from the family list below, between two marker comments of the hand-written YAML.
+dbt YAML cannot loop, so the per-window column entries (name, description, type) and the test
+that they hold no NULLs are written here from the family list below, each between two marker
+comments of the hand-written YAML.
 `omni build` refreshes them before dbt runs, so adding a window to `dbt_project.yml` stays a
 one-line change; `omni sync-docs --check` (run by the tests) fails when the file is stale.
 """
@@ -14,8 +15,14 @@ from pathlib import Path
 import yaml
 
 PROFILE_YAML = Path("models/marts/customers/_customers__models.yml")
-BEGIN = "      # BEGIN windowed columns: generated from var kpi_windows by `omni sync-docs`"
-END = "      # END windowed columns"
+COLUMNS_BLOCK = (
+    "      # BEGIN windowed columns: generated from var kpi_windows by `omni sync-docs`",
+    "      # END windowed columns",
+)
+NOT_NULL_BLOCK = (
+    "      # BEGIN windowed not-null columns: generated from var kpi_windows by `omni sync-docs`",
+    "      # END windowed not-null columns",
+)
 
 
 @dataclass(frozen=True)
@@ -44,41 +51,62 @@ def kpi_windows(project_dir: Path) -> list[int]:
     return [int(days) for days in project["vars"]["kpi_windows"]]
 
 
+def _column_name(family: Family, days: int | None) -> str:
+    return f"ICOMMKT_Total_{family.name}" if days is None else f"ICOMMKT_{family.name}_{days}_Days"
+
+
 def _column_entry(family: Family, days: int | None) -> list[str]:
     if days is None:
-        name = f"ICOMMKT_Total_{family.name}"
         scope = "Lifetime: every order up to `as_of_date`."
     else:
-        name = f"ICOMMKT_{family.name}_{days}_Days"
         scope = (
             f"Window: orders dated in the {days} days ending on `as_of_date` "
             f"(as_of_date - {days} < date <= as_of_date)."
         )
-    lines = [
-        f"      - name: {name}",
+    return [
+        f"      - name: {_column_name(family, days)}",
         f"        description: '{{{{ doc(\"{family.doc}\") }}}} {scope}'",
         f"        data_type: {family.data_type}",
         "        quote: true",
     ]
-    if family.not_null:
-        lines += ["        data_tests:", "          - not_null"]
-    return lines
 
 
-def windowed_columns_block(windows: list[int]) -> str:
-    lines = [BEGIN]
+def windowed_columns_block(windows: list[int]) -> list[str]:
+    lines = []
     for days in [*windows, None]:
         for family in FAMILIES:
             lines += _column_entry(family, days)
-    lines.append(END)
-    return "\n".join(lines)
+    return lines
+
+
+def windowed_not_null_block(windows: list[int]) -> list[str]:
+    """One model-level test for every windowed column that is never NULL."""
+    names = [
+        _column_name(family, days)
+        for days in [*windows, None]
+        for family in FAMILIES
+        if family.not_null
+    ]
+    return [
+        "      - not_null_columns:",
+        "          name: not_null_columns_customer_profile_windowed",
+        "          arguments:",
+        "            column_names:",
+        *(f"              - {name}" for name in names),
+    ]
+
+
+def _replace_block(current: str, markers: tuple[str, str], lines: list[str]) -> str:
+    begin, end = markers
+    start = current.index(begin)
+    stop = current.index(end) + len(end)
+    return current[:start] + "\n".join([begin, *lines, end]) + current[stop:]
 
 
 def render(current: str, windows: list[int]) -> str:
-    """The YAML text with its generated block replaced; the rest is left as written."""
-    start = current.index(BEGIN)
-    stop = current.index(END) + len(END)
-    return current[:start] + windowed_columns_block(windows) + current[stop:]
+    """The YAML text with its generated blocks replaced; the rest is left as written."""
+    rendered = _replace_block(current, COLUMNS_BLOCK, windowed_columns_block(windows))
+    return _replace_block(rendered, NOT_NULL_BLOCK, windowed_not_null_block(windows))
 
 
 def sync(project_dir: Path, check_only: bool = False) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -145,6 +146,61 @@ def test_docs_site_describes_every_profile_column(demo):
     assert built_columns - described == set()
     lineage = manifest["parent_map"][node_id]
     assert "model.omnichannel.int_customer_window_metrics" in lineage
+
+
+@pytest.mark.slow
+def test_not_null_columns_names_each_column_holding_nulls(demo, tmp_path: Path):
+    env, warehouse, _, _ = demo
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        # built_at now: the scoped tests check rows written since their last pass
+        con.execute(
+            "update staging.stg_icommkt__orders set user_id = null, built_at = now() "
+            "where order_key in (select order_key from staging.stg_icommkt__orders limit 2)"
+        )
+        con.execute(
+            'update marts.customer_profile set "ICOMMKT_Value_90_Days" = null, '
+            "built_at = now() "
+            "where customer_key in (select customer_key from marts.customer_profile limit 1)"
+        )
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
+            "test",
+            "--select",
+            "test_name:not_null_columns",
+            "--store-failures",
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        cwd=ROOT,
+        env={**env, "OMNI_WAREHOUSE": str(broken)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    with duckdb.connect(str(broken), read_only=True) as con:
+        failures = {
+            table: con.execute(f"select * from {schema}.{table}").fetchall()
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where table_name like 'not_null_columns_%'"
+            ).fetchall()
+        }
+    failed = {table: rows for table, rows in failures.items() if rows}
+    assert failed == {
+        "not_null_columns_stg_icommkt__orders": [("user_id", 2)],
+        "not_null_columns_customer_profile_windowed": [("ICOMMKT_Value_90_Days", 1)],
+    }
 
 
 @pytest.mark.slow
