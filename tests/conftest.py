@@ -31,6 +31,27 @@ def run_omni(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def run_dbt(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """dbt on this project in a separate process, output captured."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def header(kind: FileKind) -> str:
     return "|".join(field.name for field in kind.fields)
 

@@ -6,14 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_DIR, run_omni
+from tests.conftest import PROJECT_DIR, run_dbt, run_omni
 
 ROOT = PROJECT_DIR
 RAW_TABLES = ("customers", "orders", "order_lines", "order_line_categories", "rejected_rows")
@@ -112,26 +111,7 @@ def test_a_changed_file_replaces_exactly_its_rows(demo):
 def test_docs_site_describes_every_profile_column(demo):
     env, _, _, _ = demo
     target = Path(env["OMNI_WAREHOUSE"]).parent / "docs-target"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
-            "docs",
-            "generate",
-            "--project-dir",
-            str(ROOT),
-            "--profiles-dir",
-            str(ROOT),
-            "--target-path",
-            str(target),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    completed = run_dbt(env, "docs", "generate", "--target-path", str(target))
     assert completed.returncode == 0, completed.stdout[-3000:]
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
@@ -164,27 +144,14 @@ def test_not_null_columns_names_each_column_holding_nulls(demo, tmp_path: Path):
             "built_at = now() "
             "where customer_key in (select customer_key from marts.customer_profile limit 1)"
         )
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
-            "test",
-            "--select",
-            "test_name:not_null_columns",
-            "--store-failures",
-            "--project-dir",
-            str(ROOT),
-            "--profiles-dir",
-            str(ROOT),
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=ROOT,
-        env={**env, "OMNI_WAREHOUSE": str(broken)},
-        capture_output=True,
-        text=True,
-        timeout=600,
+    completed = run_dbt(
+        {**env, "OMNI_WAREHOUSE": str(broken)},
+        "test",
+        "--select",
+        "test_name:not_null_columns",
+        "--store-failures",
+        "--target-path",
+        str(tmp_path / "target"),
     )
 
     assert completed.returncode == 1, completed.stdout[-3000:]

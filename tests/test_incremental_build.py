@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_DIR, run_omni
+from tests.conftest import run_dbt, run_omni
 
 GENERATE = [
     "--customers", "300", "--days", "40", "--instances", "2", "--end-date", "2026-06-30",
@@ -53,7 +51,6 @@ AS_OF_WITHOUT_FILES = "2026-07-03"
 # keyed incremental models holding an order's shipping method
 MARKED_TABLES = ("staging.stg_icommkt__orders", "intermediate.int_orders_enriched")
 MODEL_SCHEMAS = ("staging", "intermediate", "marts", "data_quality")
-DBT = Path(sys.executable).parent / "dbt"
 FILE_DATE = re.compile(r"_(\d{8})\.txt$")
 
 
@@ -272,10 +269,6 @@ def test_incremental_builds_match_a_full_rebuild(tmp_path: Path):
             "from staging.stg_icommkt__orders "
             "where built_at = (select min(built_at) from staging.stg_icommkt__orders) limit 1"
         )
-    failed = subprocess.run(
-        [DBT, "test", "--select", "stg_icommkt__orders", "--project-dir", PROJECT_DIR,
-         "--profiles-dir", PROJECT_DIR],
-        env=env, capture_output=True, text=True, timeout=300, cwd=PROJECT_DIR,
-    )  # fmt: skip
+    failed = run_dbt(env, "test", "--select", "stg_icommkt__orders", timeout=300)
     assert failed.returncode == 1, failed.stdout[-4000:]
     assert "Failure in test unique_stg_icommkt__orders_order_key " in failed.stdout

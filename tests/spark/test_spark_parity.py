@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_DIR, run_omni
+from tests.conftest import run_dbt, run_omni
 from tests.spark.profile_parity import NOT_COMPARED, differences, read_profile
 
 GENERATE = [
@@ -44,34 +42,21 @@ def spark_table(spark_dir: Path, schema: str, table: str) -> str:
 
 def build_models(env: dict[str, str], folder: Path, target: str) -> None:
     """`dbt build` of the models, seeds and singular tests on one target (profiles.yml)."""
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from dbt.cli.main import cli; sys.exit(cli())",
-            "build",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target",
-            target,
-            "--target-path",
-            str(folder / f"target_{target}"),
-            "--log-path",
-            str(folder / f"logs_{target}"),
-            "--select",
-            "resource_type:model resource_type:seed test_type:singular",
-            "--indirect-selection",
-            "empty",
-            "--exclude-resource-type",
-            "unit_test",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    completed = run_dbt(
+        env,
+        "build",
+        "--target",
+        target,
+        "--target-path",
+        str(folder / f"target_{target}"),
+        "--log-path",
+        str(folder / f"logs_{target}"),
+        "--select",
+        "resource_type:model resource_type:seed test_type:singular",
+        "--indirect-selection",
+        "empty",
+        "--exclude-resource-type",
+        "unit_test",
     )
     assert completed.returncode == 0, completed.stdout[-5000:] + completed.stderr[-5000:]
 
