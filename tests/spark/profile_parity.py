@@ -31,13 +31,13 @@ def normalise(value: Any) -> Any:
     return value
 
 
-# When a build wrote the row: each engine's own build time.
-NOT_COMPARED = "built_at"
+# Every column but when a build wrote the row: each engine has its own build time.
+COMPARED_COLUMNS = "columns(lambda c: c <> 'built_at')"
 
 
 def read_profile(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, dict[str, Any]]:
     """Rows of `relation` keyed by customer_key, columns by lower-case name, bar built_at."""
-    cursor = con.execute(f"select columns(lambda c: c <> '{NOT_COMPARED}') from {relation}")
+    cursor = con.execute(f"select {COMPARED_COLUMNS} from {relation}")
     names = [d[0].lower() for d in cursor.description]
     rows = {}
     for row in cursor.fetchall():
