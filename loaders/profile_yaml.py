@@ -71,22 +71,18 @@ def _column_entry(family: Family, days: int | None) -> list[str]:
     ]
 
 
+def _windowed(windows: list[int]) -> list[tuple[Family, int | None]]:
+    """(family, days) of every windowed column in the profile's order; days None is Total."""
+    return [(family, days) for days in [*windows, None] for family in FAMILIES]
+
+
 def windowed_columns_block(windows: list[int]) -> list[str]:
-    lines = []
-    for days in [*windows, None]:
-        for family in FAMILIES:
-            lines += _column_entry(family, days)
-    return lines
+    return [line for family, days in _windowed(windows) for line in _column_entry(family, days)]
 
 
 def windowed_not_null_block(windows: list[int]) -> list[str]:
     """One model-level test for every windowed column that is never NULL."""
-    names = [
-        _column_name(family, days)
-        for days in [*windows, None]
-        for family in FAMILIES
-        if family.not_null
-    ]
+    names = [_column_name(family, days) for family, days in _windowed(windows) if family.not_null]
     return [
         "      - not_null_columns:",
         "          name: not_null_columns_customer_profile_windowed",
