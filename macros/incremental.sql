@@ -171,7 +171,7 @@
     union
     select instance_id, user_id
     from {{ source('icommkt', 'orders') }}
-    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+    where {{ is_touched_order() }}
     {%- if as_of_relation is not none %}
     union
     select instance_id, user_id
@@ -192,11 +192,16 @@
 {#- Select of the orders (instance_id, store_code, order_number) with a row from a new load. -#}
 {% macro touched_order_keys() -%}
     {%- for raw in ['orders', 'order_lines', 'order_line_categories'] %}
-    select instance_id, store_code, order_number
+    select {{ order_key_columns() | join(', ') }}
     from {{ source('icommkt', raw) }}
     where load_id in ({{ new_load_ids() }})
     {% if not loop.last %}union{% endif -%}
     {%- endfor %}
+{%- endmacro %}
+
+{#- Condition on a raw row: its order has a row from a new load (`touched_order_keys`). -#}
+{% macro is_touched_order() -%}
+    ({{ order_key_columns() | join(', ') }}) in ({{ touched_order_keys() }})
 {%- endmacro %}
 
 {#-
@@ -228,11 +233,11 @@
 {% macro touched_day_pairs() -%}
     select instance_id, date as order_date
     from {{ source('icommkt', 'orders') }}
-    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+    where {{ is_touched_order() }}
     union
     select instance_id, file_date as order_date
     from {{ source('icommkt', 'order_lines') }}
-    where (instance_id, store_code, order_number) in ({{ touched_order_keys() }})
+    where {{ is_touched_order() }}
 {%- endmacro %}
 
 {#-

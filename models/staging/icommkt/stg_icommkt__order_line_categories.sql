@@ -21,7 +21,7 @@ order_line_categories as (
     from {{ source('icommkt', 'order_line_categories') }}
     {% if is_incremental() %}
         -- only the keys new loads touched, with all their raw rows (macros/incremental.sql)
-        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], source('icommkt', 'order_line_categories')) }}
+        where {{ touched_by_new_loads(order_key_columns(), source('icommkt', 'order_line_categories')) }}
     {% endif %}
 
 ),

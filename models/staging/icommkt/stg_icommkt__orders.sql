@@ -32,7 +32,7 @@ orders as (
     from {{ source('icommkt', 'orders') }}
     {% if is_incremental() %}
         -- only the keys new loads touched, with all their raw rows (macros/incremental.sql)
-        where {{ touched_by_new_loads(['instance_id', 'store_code', 'order_number'], source('icommkt', 'orders')) }}
+        where {{ touched_by_new_loads(order_key_columns(), source('icommkt', 'orders')) }}
     {% endif %}
 
 ),
