@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from loaders.memory import block_allocator_memory, machine_memory
+
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
@@ -53,6 +55,10 @@ class Settings:
         return {
             "OMNI_WAREHOUSE": str(self.warehouse),
             "OMNI_MEMORY_LIMIT": self.memory_limit,
+            "OMNI_BLOCK_ALLOCATOR_MEMORY": os.environ.get(
+                "OMNI_BLOCK_ALLOCATOR_MEMORY",
+                block_allocator_memory(self.memory_limit, machine_memory()),
+            ),
             "OMNI_RAW_PARQUET": str(self.raw_parquet),
             "OMNI_SPARK_DIR": str(self.spark_dir),
         }
