@@ -12,7 +12,11 @@ import os
 import re
 from pathlib import Path
 
-CGROUP_MEMORY_MAX = Path("/sys/fs/cgroup/memory.max")
+# the container's memory limit, cgroup v2 and v1 ("max" or a huge number when unlimited)
+CGROUP_MEMORY_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
 # DuckDB reserves 80 % of the machine's (or the container's) memory for the pool and refuses a
 # larger one; staying below it leaves room for a slightly different reading of that size.
 POOL_SHARE_OF_MACHINE = 0.75
@@ -35,12 +39,15 @@ def size_in_bytes(size: str) -> int | None:
 
 def machine_memory() -> int:
     """Physical memory, or the container's limit when it is lower."""
-    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    try:
-        limit = CGROUP_MEMORY_MAX.read_text().strip()
-    except OSError:
-        return physical
-    return min(physical, int(limit)) if limit.isdigit() else physical
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for path in CGROUP_MEMORY_LIMITS:
+        try:
+            limit = path.read_text().strip()
+        except OSError:
+            continue
+        if limit.isdigit():
+            memory = min(memory, int(limit))
+    return memory
 
 
 def block_allocator_memory(memory_limit: str, machine_bytes: int) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
+from loaders import memory
 from loaders.memory import block_allocator_memory, machine_memory, size_in_bytes
 from loaders.settings import load_settings
 
@@ -56,3 +59,17 @@ def test_dbt_gets_the_pool_unless_the_environment_sets_it(monkeypatch: pytest.Mo
     assert load_settings().dbt_environment()["OMNI_BLOCK_ALLOCATOR_MEMORY"] == "3000000000B"
     monkeypatch.setenv("OMNI_BLOCK_ALLOCATOR_MEMORY", "1GB")
     assert load_settings().dbt_environment()["OMNI_BLOCK_ALLOCATOR_MEMORY"] == "1GB"
+
+
+def test_a_container_limit_below_the_machine_wins(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    unlimited_v2, limited_v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    unlimited_v2.write_text("max\n")
+    limited_v1.write_text("4000000000\n")
+    monkeypatch.setattr(memory, "CGROUP_MEMORY_LIMITS", (unlimited_v2, limited_v1))
+    assert machine_memory() == 4_000_000_000
+    assert block_allocator_memory("7GB", machine_memory()) == "3000000000B"
+
+
+def test_without_a_container_limit_the_machine_counts(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(memory, "CGROUP_MEMORY_LIMITS", (tmp_path / "absent",))
+    assert machine_memory() == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
