@@ -28,7 +28,6 @@ GENERATE = [
     "--extra-customer-columns", "--malformed-share", "0.005",
 ]  # fmt: skip
 KEYED_MODELS = (
-    "dq_orphan_order_line_categories",
     "dq_orphan_order_lines",
     "int_customer_last_purchase",
     "int_customer_value_lists",
@@ -38,6 +37,7 @@ KEYED_MODELS = (
     "int_orders_resolved_to_customers",
     "int_orders_enriched",
     "int_order_lines_enriched",
+    "int_order_line_categories_orphaned",
     "sales_by_category_daily",
     "sales_by_customer_daily",
     "sales_by_product_daily",

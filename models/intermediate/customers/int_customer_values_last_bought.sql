@@ -36,7 +36,6 @@ stg_icommkt__order_lines as (
 
     select
         order_key,
-        sku,
         brand
     from {{ ref('stg_icommkt__order_lines') }}
     {% if is_incremental() %}
@@ -59,17 +58,30 @@ stg_icommkt__order_line_categories as (
 
 ),
 
--- categories belong to a line's product: only those of a line of the order count
+int_order_line_categories_orphaned as (
+
+    select
+        order_key,
+        sku
+    from {{ ref('int_order_line_categories_orphaned') }}
+
+),
+
+-- categories belong to a line's product: those of a Sku without a line in the order do not count
 order_categories as (
 
     select distinct
         stg_icommkt__order_line_categories.order_key,
         stg_icommkt__order_line_categories.category
     from stg_icommkt__order_line_categories
-    inner join stg_icommkt__order_lines
-        on
-            stg_icommkt__order_line_categories.order_key = stg_icommkt__order_lines.order_key
-            and stg_icommkt__order_line_categories.sku = stg_icommkt__order_lines.sku
+    where not exists (
+        select int_order_line_categories_orphaned.order_key
+        from int_order_line_categories_orphaned
+        where
+            int_order_line_categories_orphaned.order_key
+            = stg_icommkt__order_line_categories.order_key
+            and int_order_line_categories_orphaned.sku = stg_icommkt__order_line_categories.sku
+    )
 
 ),
 
