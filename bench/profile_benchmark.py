@@ -1,12 +1,15 @@
 """Profile benchmark: load, full `dbt build`, and a one-day increment at retail scale.
 
     .venv/bin/python bench/profile_benchmark.py                     # 1M customers, ~10M orders
+    .venv/bin/python bench/profile_benchmark.py --repeat 3          # median and range of 3 rounds
     .venv/bin/python bench/profile_benchmark.py --customers 100000 --orders 1000000 --days 365
 
 Generates (once, cached) a seeded inbox over `--days` days, lands every day but the last, times a
 full build, then lands the last day and times the rebuild. Each step runs as its own child process
 so its peak resident memory (dbt's included) is measured alone, and starts once the disk has
-written out the previous steps' data. Prints a table and writes it to
+written out the previous steps' data. With `--repeat N`, the full build and the increment run N
+times, each round from a copy of the landed history, and the table shows their median and range:
+one build on this kind of machine varies by several seconds. Prints a table and writes it to
 bench/RESULTS.md's profile section. Not part of the test suite.
 """
 
@@ -17,6 +20,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -24,6 +28,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from results import record
+
+from loaders.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 END_DATE = date(2026, 6, 30)
@@ -95,6 +101,21 @@ def split_last_day(inbox: Path, work: Path) -> tuple[Path, Path]:
     return history, last_day
 
 
+def remove_earlier_run(settings: Settings) -> None:
+    """Delete what an earlier run left beside the warehouse. A full build finding an earlier
+    run's published marts would link the unchanged months instead of writing them, and time
+    less than a first build does."""
+    warehouse = settings.warehouse
+    for leftover in (warehouse, warehouse.with_suffix(".duckdb.wal")):
+        leftover.unlink(missing_ok=True)
+    for folder in (
+        settings.published_directory,
+        settings.landing_directory,
+        warehouse.parent / f"{warehouse.name}.tmp",
+    ):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == STEP:
         measure_child(sys.argv[3:])
@@ -104,6 +125,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--memory-limit", default="7GB")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of full build + increment")
     parser.add_argument("--work", type=Path, default=ROOT / "warehouse" / "bench")
     args = parser.parse_args()
 
@@ -112,41 +134,80 @@ def main() -> None:
     generate(inbox, args)
     generation_seconds = time.perf_counter() - started
     history, last_day = split_last_day(inbox, args.work / "split")
-    warehouse = args.work / "profile.duckdb"
-    for leftover in (warehouse, warehouse.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
+    warehouse = (args.work / "profile.duckdb").resolve()
+    settings = Settings(ROOT, warehouse, inbox, args.memory_limit)
+    remove_earlier_run(settings)
     env = {**os.environ, "OMNI_WAREHOUSE": str(warehouse), "OMNI_MEMORY_LIMIT": args.memory_limit}
     omni = [sys.executable, "-m", "loaders.cli"]
 
-    steps = [
-        ("load history", [*omni, "load", str(history)]),
+    load = run_step("load history", [*omni, "load", str(history)], env)
+    landed = warehouse.with_name("profile.landed.duckdb")
+    if args.repeat > 1:
+        shutil.copyfile(warehouse, landed)  # `omni load` checkpoints on exit: no WAL to copy
+    round_steps = [
         ("full build", [*omni, "build"]),
         ("load last day", [*omni, "load", str(last_day)]),
         ("build after last day", [*omni, "build"]),
     ]
-    results = [(name, *run_step(name, command, env)) for name, command in steps]
-    table = render(args, generation_seconds, results)
+    rounds = []
+    for number in range(args.repeat):
+        if number:
+            remove_earlier_run(settings)
+            shutil.copyfile(landed, warehouse)
+        rounds.append([run_step(name, command, env) for name, command in round_steps])
+    landed.unlink(missing_ok=True)
+    table = render(args, generation_seconds, load, [name for name, _ in round_steps], rounds)
     print(table)
     record("Profile benchmark", f"`{' '.join(sys.argv)}`\n\n{table}")
 
 
-def render(args: argparse.Namespace, generation_seconds: float, results: list) -> str:
+def render(
+    args: argparse.Namespace,
+    generation_seconds: float,
+    load: tuple[float, int],
+    step_names: list[str],
+    rounds: list[list[tuple[float, int]]],
+) -> str:
+    """One row per step; with several rounds, each round's step in a median and a range."""
     first_day = END_DATE - timedelta(days=args.days - 1)
+    several = len(rounds) > 1
+    header = (
+        "| step | seconds (median) | range (s) | peak RSS, highest (GiB) |\n|---|---:|---:|---:|"
+        if several
+        else "| step | seconds | peak RSS (GiB) |\n|---|---:|---:|"
+    )
     lines = [
         f"Profile benchmark, {date.today()}, {os.cpu_count()} cores, DuckDB memory_limit "
         f"{args.memory_limit}: {args.customers:,} customers, ~{args.orders:,} orders, "
-        f"{first_day} to {END_DATE}",
+        f"{first_day} to {END_DATE}" + (f"; {len(rounds)} rounds" if several else ""),
         "",
-        "| step | seconds | peak RSS (GiB) |",
-        "|---|---:|---:|",
-        f"| generate (cached after the first run) | {generation_seconds:,.1f} | |",
+        header,
+        _row("generate (cached after the first run)", [generation_seconds], None, several),
+        _row("load history", [load[0]], load[1], several),
     ]
-    lines += [
-        f"| {name} | {seconds:,.1f} | {peak / 2**30:.2f} |" for name, seconds, peak in results
-    ]
-    increment = results[2][1] + results[3][1]
-    lines.append(f"| one-day increment (load + build) | {increment:,.1f} | |")
+    for position, name in enumerate(step_names):
+        steps = [steps_of_round[position] for steps_of_round in rounds]
+        lines.append(_row(name, [s for s, _ in steps], max(p for _, p in steps), several))
+    # the increment is the load of the last day and the build after it, summed per round
+    increments = [round_steps[1][0] + round_steps[2][0] for round_steps in rounds]
+    lines.append(_row("one-day increment (load + build)", increments, None, several))
+    if several:
+        full_builds = ", ".join(f"{round_steps[0][0]:,.1f}" for round_steps in rounds)
+        lines += [
+            "",
+            f"Rounds in the order run: full build {full_builds} s; one-day increment "
+            + ", ".join(f"{seconds:,.1f}" for seconds in increments)
+            + " s.",
+        ]
     return "\n".join(lines)
+
+
+def _row(name: str, seconds: list[float], peak: int | None, several: bool) -> str:
+    cells = [name, f"{statistics.median(seconds):,.1f}"]
+    if several:
+        cells.append(f"{min(seconds):,.1f} to {max(seconds):,.1f}" if len(seconds) > 1 else "")
+    cells.append(f"{peak / 2**30:.2f}" if peak is not None else "")
+    return "| " + " | ".join(cells) + " |"
 
 
 if __name__ == "__main__":
